@@ -1,0 +1,595 @@
+//! The block model every feature shares: a page split into front-matter keys, headings,
+//! paragraphs, list items and table rows (pipe and HTML), each with its source lines.
+//! The plain-text export prints these blocks; the drift report aligns them.
+
+use pulldown_cmark::{Event, HeadingLevel, Options, Parser, Tag, TagEnd, TextMergeWithOffset};
+use serde::Serialize;
+
+use crate::frontmatter;
+use crate::html::{self, PieceKind};
+
+/// What a block is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BlockKind {
+    /// One top-level front-matter key.
+    FrontMatter,
+    /// A heading of any level.
+    Heading,
+    /// A paragraph (also text from raw HTML outside tables, and `::: note` contents).
+    Paragraph,
+    /// One list item's own text (nested items are blocks of their own).
+    ListItem,
+    /// One table row, pipe or HTML; header rows have `header` set.
+    TableRow,
+    /// A fenced or indented code block.
+    Code,
+    /// A thematic break.
+    Rule,
+}
+
+/// One block of a page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Block {
+    /// What the block is.
+    pub kind: BlockKind,
+    /// 1-based inclusive line range in the page.
+    pub lines: [usize; 2],
+    /// The block's source as written (whole lines).
+    pub source: String,
+    /// Plain text: inline markup reduced; rows' cells joined by one space.
+    pub text: String,
+    /// What identifies the block across copies: a row's first cell, a key, the text.
+    pub key: String,
+    /// Heading level, or list nesting depth (1 = top level); 0 otherwise.
+    pub level: usize,
+    /// Ordered list items: the item's number.
+    pub number: Option<u64>,
+    /// Table rows: each cell's plain text.
+    pub cells: Vec<String>,
+    /// Table rows: each cell's source.
+    pub raw_cells: Vec<String>,
+    /// Table rows: this is the header row.
+    pub header: bool,
+    /// The table or top-level list the block belongs to (0 for none); consecutive blocks
+    /// of one group print without blank lines between them.
+    pub group: usize,
+    /// Headings above the block, outermost first, without the page title (level 1).
+    pub section: Vec<String>,
+}
+
+impl Block {
+    /// What two copies of this block are compared on: the source for most blocks, the
+    /// trimmed cells for rows (so `|a|` and `| a |` are one row).
+    pub fn content(&self) -> String {
+        match self.kind {
+            BlockKind::TableRow => self.raw_cells.join(" | "),
+            _ => self
+                .source
+                .lines()
+                .map(str::trim_end)
+                .collect::<Vec<_>>()
+                .join("\n"),
+        }
+    }
+}
+
+/// A page split into blocks.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Document {
+    /// Blocks in page order.
+    pub blocks: Vec<Block>,
+}
+
+impl Document {
+    /// Splits a Markdown page (with optional front matter) into blocks. Never fails: any
+    /// text is some Markdown.
+    pub fn parse(text: &str) -> Document {
+        Builder::new(text).build()
+    }
+
+    /// Column names for a table row: the cells of its table's header row.
+    pub fn columns(&self, row: &Block) -> Vec<String> {
+        self.blocks
+            .iter()
+            .find(|b| b.kind == BlockKind::TableRow && b.header && b.group == row.group)
+            .map(|b| b.cells.clone())
+            .unwrap_or_default()
+    }
+}
+
+/// Byte offset -> 1-based line.
+struct Lines {
+    starts: Vec<usize>,
+}
+
+impl Lines {
+    fn new(text: &str) -> Self {
+        let mut starts = vec![0];
+        starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        Lines { starts }
+    }
+    fn line(&self, offset: usize) -> usize {
+        self.starts.partition_point(|&s| s <= offset)
+    }
+    /// Last line of a range ending (exclusively) at `end`, ignoring a trailing newline.
+    fn end_line(&self, start: usize, end: usize) -> usize {
+        self.line(end.max(start + 1) - 1)
+    }
+}
+
+/// Replaces `:::` container fences (`::: note`, `:::`) with spaces so their contents parse
+/// as ordinary Markdown while every byte offset stays where it was.
+fn mask_containers(body: &str) -> String {
+    let mut out = String::with_capacity(body.len());
+    let mut fence: Option<&str> = None;
+    for line in body.split_inclusive('\n') {
+        let t = line.trim_start();
+        match fence {
+            Some(f) if t.starts_with(f) => fence = None,
+            Some(_) => {}
+            None if t.starts_with("```") => fence = Some("```"),
+            None if t.starts_with("~~~") => fence = Some("~~~"),
+            None => {}
+        }
+        let is_container = fence.is_none()
+            && t.starts_with(":::")
+            && t[3..].trim().chars().all(|c| !c.is_whitespace() || c == ' ')
+            && line.len() - t.len() < 4;
+        if is_container {
+            for c in line.chars() {
+                out.push(if c == '\n' || c == '\r' { c } else { ' ' });
+            }
+        } else {
+            out.push_str(line);
+        }
+    }
+    out
+}
+
+struct Open {
+    kind: BlockKind,
+    start: usize,
+    end: usize,
+    text: String,
+    level: usize,
+    number: Option<u64>,
+}
+
+struct List {
+    next_number: Option<u64>,
+}
+
+struct Builder<'a> {
+    text: &'a str,
+    lines: Lines,
+    blocks: Vec<Block>,
+    headings: Vec<(usize, String)>,
+    groups: usize,
+    list_group: usize,
+    lists: Vec<List>,
+    open: Option<Open>,
+    row: Option<(usize, usize, bool, Vec<String>, Vec<String>)>,
+    cell: Option<(usize, String)>,
+    html: Option<usize>,
+    table_group: usize,
+}
+
+impl<'a> Builder<'a> {
+    fn new(text: &'a str) -> Self {
+        Builder {
+            text,
+            lines: Lines::new(text),
+            blocks: Vec::new(),
+            headings: Vec::new(),
+            groups: 0,
+            list_group: 0,
+            lists: Vec::new(),
+            open: None,
+            row: None,
+            cell: None,
+            html: None,
+            table_group: 0,
+        }
+    }
+
+    fn section(&self) -> Vec<String> {
+        self.headings
+            .iter()
+            .filter(|(l, _)| *l > 1)
+            .map(|(_, t)| t.clone())
+            .collect()
+    }
+
+    fn source(&self, first: usize, last: usize) -> String {
+        let start = self.lines.starts[first - 1];
+        let end = self
+            .lines
+            .starts
+            .get(last)
+            .copied()
+            .unwrap_or(self.text.len());
+        self.text[start..end].trim_end_matches(['\n', '\r']).to_string()
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn push(
+        &mut self,
+        kind: BlockKind,
+        start: usize,
+        end: usize,
+        text: String,
+        level: usize,
+        number: Option<u64>,
+        cells: (Vec<String>, Vec<String>, bool),
+        group: usize,
+    ) {
+        let first = self.lines.line(start);
+        let last = self.lines.end_line(start, end).max(first);
+        let key = match kind {
+            BlockKind::TableRow => cells.0.first().cloned().unwrap_or_default(),
+            _ => text.clone(),
+        };
+        self.blocks.push(Block {
+            kind,
+            lines: [first, last],
+            source: self.source(first, last),
+            text,
+            key,
+            level,
+            number,
+            cells: cells.0,
+            raw_cells: cells.1,
+            header: cells.2,
+            group,
+            section: self.section(),
+        });
+    }
+
+    fn close_open(&mut self) {
+        if let Some(open) = self.open.take() {
+            let text = open.text.trim().to_string();
+            if text.is_empty() && open.kind != BlockKind::Code {
+                return;
+            }
+            let group = if open.kind == BlockKind::ListItem {
+                self.list_group
+            } else {
+                0
+            };
+            let text = if open.kind == BlockKind::Code {
+                open.text.trim_end_matches('\n').to_string()
+            } else {
+                text
+            };
+            self.push(
+                open.kind,
+                open.start,
+                open.end,
+                text,
+                open.level,
+                open.number,
+                Default::default(),
+                group,
+            );
+        }
+    }
+
+    fn push_text(&mut self, s: &str, end: usize) {
+        if let Some((_, cell)) = self.cell.as_mut() {
+            cell.push_str(s);
+        } else if let Some(open) = self.open.as_mut() {
+            open.text.push_str(s);
+            open.end = open.end.max(end);
+        }
+    }
+
+    fn open(&mut self, kind: BlockKind, start: usize, level: usize, number: Option<u64>) {
+        self.close_open();
+        self.open = Some(Open {
+            kind,
+            start,
+            end: start,
+            text: String::new(),
+            level,
+            number,
+        });
+    }
+
+    fn build(mut self) -> Document {
+        let (body_start, entries) = match frontmatter::split(self.text) {
+            Some(fm) => (fm.body_start, fm.entries),
+            None => (0, Vec::new()),
+        };
+        for e in entries {
+            let start = self.lines.starts[e.lines[0] - 1];
+            let end = self
+                .lines
+                .starts
+                .get(e.lines[1])
+                .copied()
+                .unwrap_or(self.text.len());
+            let value = e.value.clone();
+            self.push(
+                BlockKind::FrontMatter,
+                start,
+                end,
+                value,
+                0,
+                None,
+                Default::default(),
+                0,
+            );
+            if let Some(b) = self.blocks.last_mut() {
+                b.key = e.key;
+            }
+        }
+        let body = mask_containers(&self.text[body_start..]);
+        let mut opts = Options::empty();
+        opts.insert(Options::ENABLE_TABLES);
+        opts.insert(Options::ENABLE_STRIKETHROUGH);
+        let parser = Parser::new_ext(&body, opts).into_offset_iter();
+        for (event, range) in TextMergeWithOffset::new(parser) {
+            let (start, end) = (range.start + body_start, range.end + body_start);
+            self.event(event, start, end);
+        }
+        self.close_open();
+        Document {
+            blocks: self.blocks,
+        }
+    }
+
+    fn event(&mut self, event: Event<'_>, start: usize, end: usize) {
+        if self.html.is_some() {
+            if let Event::End(TagEnd::HtmlBlock) = event {
+                let html_start = self.html.take().unwrap_or(start);
+                self.html_block(html_start, end);
+            }
+            return;
+        }
+        match event {
+            Event::Start(tag) => self.start(tag, start),
+            Event::End(tag) => self.end(tag, end),
+            Event::Text(t) => {
+                let s = t.into_string();
+                if self.open.is_none() && self.cell.is_none() && self.lists.is_empty() {
+                    // Text outside any block (shouldn't happen in CommonMark); keep it visible.
+                    self.open(BlockKind::Paragraph, start, 0, None);
+                }
+                if self.open.is_none() && self.cell.is_none() {
+                    self.open_item_continuation(start);
+                }
+                self.push_text(&s, end);
+            }
+            Event::Code(t) => self.push_text(&t, end),
+            Event::InlineMath(t) | Event::DisplayMath(t) => self.push_text(&t, end),
+            Event::InlineHtml(h) | Event::Html(h) => {
+                let t = html::inline_text(&h);
+                self.push_text(&t, end);
+            }
+            Event::SoftBreak => self.push_text(" ", end),
+            Event::HardBreak => self.push_text("\n", end),
+            Event::Rule => {
+                self.close_open();
+                self.push(
+                    BlockKind::Rule,
+                    start,
+                    end,
+                    String::new(),
+                    0,
+                    None,
+                    Default::default(),
+                    0,
+                );
+            }
+            Event::TaskListMarker(done) => self.push_text(if done { "[x] " } else { "[ ] " }, end),
+            Event::FootnoteReference(_) => {}
+        }
+    }
+
+    fn open_item_continuation(&mut self, start: usize) {
+        if !self.lists.is_empty() {
+            let level = self.lists.len();
+            self.open(BlockKind::Paragraph, start, level, None);
+        }
+    }
+
+    fn start(&mut self, tag: Tag<'_>, start: usize) {
+        match tag {
+            Tag::Paragraph => {
+                // A loose list item's first paragraph is the item's own text.
+                let in_fresh_item = matches!(&self.open, Some(o) if o.kind == BlockKind::ListItem && o.text.is_empty());
+                if !in_fresh_item {
+                    let level = self.lists.len();
+                    self.open(BlockKind::Paragraph, start, level, None);
+                }
+            }
+            Tag::Heading { level, .. } => {
+                self.open(BlockKind::Heading, start, heading_level(level), None);
+            }
+            Tag::CodeBlock(_) => self.open(BlockKind::Code, start, 0, None),
+            Tag::HtmlBlock => {
+                self.close_open();
+                self.html = Some(start);
+            }
+            Tag::List(first) => {
+                self.close_open();
+                if self.lists.is_empty() {
+                    self.groups += 1;
+                    self.list_group = self.groups;
+                }
+                self.lists.push(List { next_number: first });
+            }
+            Tag::Item => {
+                let level = self.lists.len();
+                let number = self.lists.last_mut().and_then(|l| {
+                    let n = l.next_number;
+                    l.next_number = n.map(|n| n + 1);
+                    n
+                });
+                self.open(BlockKind::ListItem, start, level, number);
+            }
+            Tag::Table(_) => {
+                self.close_open();
+                self.groups += 1;
+                self.table_group = self.groups;
+            }
+            Tag::TableHead => self.row = Some((start, start, true, Vec::new(), Vec::new())),
+            Tag::TableRow => self.row = Some((start, start, false, Vec::new(), Vec::new())),
+            Tag::TableCell => self.cell = Some((start, String::new())),
+            _ => {}
+        }
+    }
+
+    fn end(&mut self, tag: TagEnd, end: usize) {
+        match tag {
+            TagEnd::Paragraph => {
+                if matches!(&self.open, Some(o) if o.kind == BlockKind::ListItem) {
+                    // Keep the item open: its end is its paragraph's end.
+                    if let Some(o) = self.open.as_mut() {
+                        o.end = end;
+                    }
+                    self.close_open();
+                } else {
+                    if let Some(o) = self.open.as_mut() {
+                        o.end = end;
+                    }
+                    self.close_open();
+                }
+            }
+            TagEnd::Heading(_) => {
+                if let Some(o) = self.open.as_mut() {
+                    o.end = end;
+                    let (level, text) = (o.level, o.text.trim().to_string());
+                    self.headings.retain(|(l, _)| *l < level);
+                    self.close_open();
+                    self.headings.push((level, text));
+                }
+            }
+            TagEnd::CodeBlock => {
+                if let Some(o) = self.open.as_mut() {
+                    o.end = end;
+                }
+                self.close_open();
+            }
+            TagEnd::Item => self.close_open(),
+            TagEnd::List(_) => {
+                self.close_open();
+                self.lists.pop();
+            }
+            TagEnd::TableCell => {
+                if let (Some((cstart, text)), Some(row)) = (self.cell.take(), self.row.as_mut()) {
+                    let raw = self.text[cstart..end].trim().to_string();
+                    row.3.push(text.trim().to_string());
+                    row.4.push(raw);
+                    row.1 = end;
+                }
+            }
+            TagEnd::TableHead | TagEnd::TableRow => {
+                if let Some((start, _, header, cells, raw)) = self.row.take() {
+                    let text = cells.join(" ");
+                    let group = self.table_group;
+                    self.push(
+                        BlockKind::TableRow,
+                        start,
+                        end,
+                        text,
+                        0,
+                        None,
+                        (cells, raw, header),
+                        group,
+                    );
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn html_block(&mut self, start: usize, end: usize) {
+        let fragment = &self.text[start..end];
+        let mut table_groups: Vec<(usize, usize)> = Vec::new();
+        for piece in html::reduce(fragment) {
+            let (s, e) = (start + piece.range.start, start + piece.range.end);
+            match piece.kind {
+                PieceKind::Row { header, table } => {
+                    let group = match table_groups.iter().find(|(t, _)| *t == table) {
+                        Some((_, g)) => *g,
+                        None => {
+                            self.groups += 1;
+                            table_groups.push((table, self.groups));
+                            self.groups
+                        }
+                    };
+                    let text = piece.cells.join(" ");
+                    self.push(
+                        BlockKind::TableRow,
+                        s,
+                        e,
+                        text,
+                        0,
+                        None,
+                        (piece.cells, piece.raw_cells, header),
+                        group,
+                    );
+                }
+                PieceKind::Text => {
+                    let text = piece.cells.join("\n");
+                    self.push(
+                        BlockKind::Paragraph,
+                        s,
+                        e,
+                        text,
+                        0,
+                        None,
+                        Default::default(),
+                        0,
+                    );
+                }
+            }
+        }
+    }
+}
+
+fn heading_level(l: HeadingLevel) -> usize {
+    l as usize
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn blocks_with_lines() {
+        let doc = Document::parse(
+            "---\na: b\n---\n\n# T\n\n## S\n\nPara **x** [l](/u).\n\n* one\n* two\n  * nested\n\n|H|I|\n|---|---|\n|r *1*|v|\n\n::: note\nInside\n:::\n",
+        );
+        let kinds: Vec<_> = doc.blocks.iter().map(|b| (b.kind, b.lines, b.text.as_str())).collect();
+        assert_eq!(
+            kinds,
+            vec![
+                (BlockKind::FrontMatter, [2, 2], "b"),
+                (BlockKind::Heading, [5, 5], "T"),
+                (BlockKind::Heading, [7, 7], "S"),
+                (BlockKind::Paragraph, [9, 9], "Para x l."),
+                (BlockKind::ListItem, [11, 11], "one"),
+                (BlockKind::ListItem, [12, 12], "two"),
+                (BlockKind::ListItem, [13, 13], "nested"),
+                (BlockKind::TableRow, [15, 15], "H I"),
+                (BlockKind::TableRow, [17, 17], "r 1 v"),
+                (BlockKind::Paragraph, [20, 20], "Inside"),
+            ]
+        );
+        assert_eq!(doc.blocks[8].raw_cells, vec!["r *1*", "v"]);
+        assert_eq!(doc.blocks[8].section, vec!["S"]);
+        assert_eq!(doc.columns(&doc.blocks[8]), vec!["H", "I"]);
+        assert_eq!(doc.blocks[6].level, 2);
+    }
+
+    #[test]
+    fn html_table_rows_have_lines() {
+        let doc = Document::parse("<table>\n<tr>\n<th>A</th>\n</tr>\n<tr>\n<td>x</td>\n</tr>\n</table>\n");
+        assert_eq!(doc.blocks.len(), 2);
+        assert_eq!(doc.blocks[1].lines, [5, 7]);
+        assert!(doc.blocks[0].header);
+    }
+}

@@ -1,0 +1,112 @@
+//! Printers over the block model: the help center's plain text, and HTML.
+//!
+//! Plain text: front matter dropped; headings, paragraphs and rows as bare text; bullets as
+//! `  • item` (two more spaces per nesting level); a table as one line per row, cells joined
+//! by one space; one blank line between blocks, none inside a list or a table.
+
+use pulldown_cmark::{Options, Parser};
+
+use crate::document::{Block, BlockKind, Document};
+use crate::frontmatter;
+
+/// The plain text of a page plus, for each output line, the index of the block it came from.
+pub struct Text {
+    /// The plain text, ending in one newline (empty for a page with no text).
+    pub text: String,
+    /// Per output line: the block index in the document, `None` for blank separator lines.
+    pub blocks: Vec<Option<usize>>,
+}
+
+fn block_lines(b: &Block) -> Vec<String> {
+    match b.kind {
+        BlockKind::FrontMatter | BlockKind::Rule => Vec::new(),
+        BlockKind::TableRow => vec![b.cells.join(" ")],
+        BlockKind::ListItem => {
+            let indent = "  ".repeat(b.level.max(1));
+            let marker = match b.number {
+                Some(n) => format!("{n}. "),
+                None => "• ".to_string(),
+            };
+            let pad = " ".repeat(marker.chars().count());
+            b.text
+                .lines()
+                .enumerate()
+                .map(|(i, l)| {
+                    if i == 0 {
+                        format!("{indent}{marker}{l}")
+                    } else {
+                        format!("{indent}{pad}{}", l.trim_start())
+                    }
+                })
+                .collect()
+        }
+        BlockKind::Code => b.text.lines().map(str::to_string).collect(),
+        BlockKind::Heading | BlockKind::Paragraph => {
+            b.text.lines().map(|l| l.trim().to_string()).collect()
+        }
+    }
+}
+
+/// Plain text of a parsed page, with the block behind each line.
+pub fn text(doc: &Document) -> Text {
+    let mut out = Text {
+        text: String::new(),
+        blocks: Vec::new(),
+    };
+    let mut prev: Option<&Block> = None;
+    for (i, b) in doc.blocks.iter().enumerate() {
+        let lines = block_lines(b);
+        if lines.is_empty() {
+            continue;
+        }
+        if let Some(p) = prev {
+            let joined = p.group != 0
+                && p.group == b.group
+                && matches!(b.kind, BlockKind::ListItem | BlockKind::TableRow);
+            if !joined {
+                out.text.push('\n');
+                out.blocks.push(None);
+            }
+        }
+        for l in lines {
+            out.text.push_str(&l);
+            out.text.push('\n');
+            out.blocks.push(Some(i));
+        }
+        prev = Some(b);
+    }
+    out
+}
+
+/// Plain text of a Markdown page (the help center's format).
+pub fn to_text(markdown: &str) -> String {
+    text(&Document::parse(markdown)).text
+}
+
+/// HTML of a Markdown page's body (front matter dropped), as a fragment.
+pub fn to_html(markdown: &str) -> String {
+    let body = match frontmatter::split(markdown) {
+        Some(fm) => &markdown[fm.body_start..],
+        None => markdown,
+    };
+    let mut opts = Options::empty();
+    opts.insert(Options::ENABLE_TABLES);
+    opts.insert(Options::ENABLE_STRIKETHROUGH);
+    let mut html = String::new();
+    pulldown_cmark::html::push_html(&mut html, Parser::new_ext(body, opts));
+    html
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn help_center_format() {
+        let md = "---\na: b\n---\n\n# Title\n\n**Bold** and [link](/x).\n\n* one\n* two\n\n|A|B|\n|---|---|\n|c *d*|e|\n";
+        assert_eq!(
+            to_text(md),
+            "Title\n\nBold and link.\n\n  • one\n  • two\n\nA B\nc d e\n"
+        );
+    }
+}

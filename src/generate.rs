@@ -1,0 +1,93 @@
+//! The generate step: every page for every variant, rendered to Markdown and plain text.
+
+use std::path::PathBuf;
+
+use rayon::prelude::*;
+
+use crate::error::Result;
+use crate::export;
+use crate::output::Planned;
+use crate::project::Project;
+use crate::render::Renderer;
+
+/// Which pages and variants a run covers (empty = all).
+#[derive(Debug, Clone, Default)]
+pub struct Selection {
+    /// Variant slugs.
+    pub variants: Vec<String>,
+    /// Page names.
+    pub pages: Vec<String>,
+}
+
+impl Selection {
+    /// Checks the names exist, with suggestions when they do not.
+    pub fn validate(&self, project: &Project) -> Result<()> {
+        for v in &self.variants {
+            project.variant(v)?;
+        }
+        for p in &self.pages {
+            project.page(p)?;
+        }
+        Ok(())
+    }
+
+    /// Whether a variant is in the selection.
+    pub fn has_variant(&self, slug: &str) -> bool {
+        self.variants.is_empty() || self.variants.iter().any(|v| v == slug)
+    }
+
+    /// Whether a page is in the selection.
+    pub fn has_page(&self, page: &str) -> bool {
+        self.pages.is_empty() || self.pages.iter().any(|p| p == page)
+    }
+
+    /// Whether an out/ file (`<slug>/<page>.<ext>`) belongs to the selection.
+    pub fn owns(&self, rel: &std::path::Path) -> bool {
+        let mut parts = rel.iter().map(|p| p.to_string_lossy());
+        let (Some(slug), Some(file)) = (parts.next(), parts.next()) else {
+            return self.variants.is_empty() && self.pages.is_empty();
+        };
+        let page = file.rsplit_once('.').map_or(&*file, |(stem, _)| stem);
+        self.has_variant(&slug) && self.has_page(page)
+    }
+}
+
+/// Renders the selection into the files out/ should hold, in a stable order. Any error in
+/// any page fails the whole plan, so nothing is written.
+pub fn plan(project: &Project, renderer: &Renderer<'_>, sel: &Selection) -> Result<Vec<Planned>> {
+    let jobs: Vec<_> = project
+        .variants
+        .iter()
+        .filter(|v| sel.has_variant(&v.slug))
+        .flat_map(|v| {
+            project
+                .pages
+                .iter()
+                .filter(|p| sel.has_page(&p.name))
+                .map(move |p| (v, p))
+        })
+        .collect();
+    let rendered: Vec<Result<[Planned; 2]>> = jobs
+        .par_iter()
+        .map(|(v, p)| {
+            let md = renderer.render(&p.name, v)?;
+            let txt = export::to_text(&md);
+            let dir = PathBuf::from(&v.slug);
+            Ok([
+                Planned {
+                    rel: dir.join(format!("{}.md", p.name)),
+                    bytes: md.into_bytes(),
+                },
+                Planned {
+                    rel: dir.join(format!("{}.txt", p.name)),
+                    bytes: txt.into_bytes(),
+                },
+            ])
+        })
+        .collect();
+    let mut planned = Vec::with_capacity(rendered.len() * 2);
+    for r in rendered {
+        planned.extend(r?);
+    }
+    Ok(planned)
+}

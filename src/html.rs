@@ -1,0 +1,296 @@
+//! Raw HTML inside pages (tables, links, `<code>`, comments) reduced to text with a WHATWG
+//! tokenizer: tables become rows of cells, everything else becomes paragraphs of text.
+
+use std::ops::Range;
+
+use html5gum::{DefaultEmitter, Token, Tokenizer};
+
+/// What a piece of an HTML fragment is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PieceKind {
+    /// A `<tr>`; `header` when it is in `<thead>` or made only of `<th>`; `table` counts tables.
+    Row { header: bool, table: usize },
+    /// A run of text outside tables, split at block-level tags.
+    Text,
+}
+
+/// A row or paragraph found in an HTML fragment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Piece {
+    /// Row or text.
+    pub kind: PieceKind,
+    /// Plain text of the cells (rows) or of the paragraph (text; one element).
+    pub cells: Vec<String>,
+    /// Source of each cell between its tags (rows only).
+    pub raw_cells: Vec<String>,
+    /// Byte range of the piece in the fragment.
+    pub range: Range<usize>,
+}
+
+const BLOCK_TAGS: &[&str] = &[
+    "p",
+    "div",
+    "li",
+    "ul",
+    "ol",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "blockquote",
+    "pre",
+    "section",
+    "article",
+    "header",
+    "footer",
+    "dl",
+    "dt",
+    "dd",
+    "hr",
+    "caption",
+];
+
+/// Collapses runs of whitespace to one space and trims, as a browser lays out text.
+pub fn collapse_ws(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for word in s.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    out
+}
+
+struct Cell {
+    text: String,
+    raw_start: usize,
+}
+
+struct Row {
+    start: usize,
+    header: bool,
+    all_th: bool,
+    cells: Vec<String>,
+    raw_cells: Vec<String>,
+}
+
+#[derive(Default)]
+struct Reducer<'a> {
+    src: &'a str,
+    pieces: Vec<Piece>,
+    text: String,
+    text_range: Option<Range<usize>>,
+    tables: usize,
+    in_thead: bool,
+    row: Option<Row>,
+    cell: Option<Cell>,
+    in_script: bool,
+}
+
+impl Reducer<'_> {
+    fn flush_text(&mut self) {
+        let text = self
+            .text
+            .split('\n')
+            .map(collapse_ws)
+            .filter(|l| !l.is_empty())
+            .collect::<Vec<_>>()
+            .join("\n");
+        if let (false, Some(range)) = (text.is_empty(), self.text_range.take()) {
+            self.pieces.push(Piece {
+                kind: PieceKind::Text,
+                cells: vec![text],
+                raw_cells: Vec::new(),
+                range,
+            });
+        }
+        self.text.clear();
+        self.text_range = None;
+    }
+
+    fn end_cell(&mut self, at: usize) {
+        if let (Some(cell), Some(row)) = (self.cell.take(), self.row.as_mut()) {
+            row.cells.push(collapse_ws(&cell.text));
+            let raw = self.src.get(cell.raw_start..at).unwrap_or("");
+            row.raw_cells.push(raw.trim().to_string());
+        }
+    }
+
+    fn end_row(&mut self, at: usize) {
+        self.end_cell(at);
+        if let Some(row) = self.row.take() {
+            if !row.cells.is_empty() {
+                self.pieces.push(Piece {
+                    kind: PieceKind::Row {
+                        header: row.header || row.all_th,
+                        table: self.tables,
+                    },
+                    cells: row.cells,
+                    raw_cells: row.raw_cells,
+                    range: row.start..at,
+                });
+            }
+        }
+    }
+
+    fn push_text(&mut self, s: &str, span: Range<usize>) {
+        if self.in_script {
+            // Script and style bodies are not text a reader sees.
+        } else if let Some(cell) = self.cell.as_mut() {
+            cell.text.push_str(s);
+        } else if self.row.is_some() {
+            // Whitespace between cells.
+        } else {
+            if !s.trim().is_empty() {
+                match self.text_range.as_mut() {
+                    Some(r) => r.end = span.end,
+                    None => self.text_range = Some(span),
+                }
+            }
+            self.text.push_str(s);
+        }
+    }
+
+    fn line_break(&mut self) {
+        match self.cell.as_mut() {
+            Some(cell) => cell.text.push(' '),
+            None => self.text.push('\n'),
+        }
+    }
+
+    fn start_tag(&mut self, name: &str, span: Range<usize>) {
+        match name {
+            "table" => {
+                self.flush_text();
+                self.tables += 1;
+            }
+            "thead" => self.in_thead = true,
+            "tbody" | "tfoot" => self.in_thead = false,
+            "tr" => {
+                self.flush_text();
+                self.end_row(span.start);
+                self.row = Some(Row {
+                    start: span.start,
+                    header: self.in_thead,
+                    all_th: true,
+                    cells: Vec::new(),
+                    raw_cells: Vec::new(),
+                });
+            }
+            "td" | "th" => {
+                self.end_cell(span.start);
+                if self.row.is_none() {
+                    self.flush_text();
+                    self.row = Some(Row {
+                        start: span.start,
+                        header: self.in_thead,
+                        all_th: true,
+                        cells: Vec::new(),
+                        raw_cells: Vec::new(),
+                    });
+                }
+                if let Some(row) = self.row.as_mut() {
+                    row.all_th &= name == "th";
+                }
+                self.cell = Some(Cell {
+                    text: String::new(),
+                    raw_start: span.end,
+                });
+            }
+            "br" => self.line_break(),
+            "script" | "style" => self.in_script = true,
+            n if BLOCK_TAGS.contains(&n) && self.cell.is_none() => self.flush_text(),
+            _ => {}
+        }
+    }
+
+    fn end_tag(&mut self, name: &str, span: Range<usize>) {
+        match name {
+            "td" | "th" => self.end_cell(span.start),
+            "tr" => self.end_row(span.end),
+            "table" => {
+                self.end_row(span.start);
+                self.in_thead = false;
+            }
+            "thead" => self.in_thead = false,
+            // The HTML standard parses a stray `</br>` as `<br>`; seed 004 relies on it.
+            "br" => self.line_break(),
+            "script" | "style" => self.in_script = false,
+            n if BLOCK_TAGS.contains(&n) && self.cell.is_none() => self.flush_text(),
+            _ => {}
+        }
+    }
+}
+
+/// Splits an HTML fragment into table rows and paragraphs of plain text.
+pub fn reduce(fragment: &str) -> Vec<Piece> {
+    let mut emitter = DefaultEmitter::<usize>::new_with_span();
+    // Lets `<script>`, `<style>` and `<textarea>` content be read as text, not as tags.
+    emitter.naively_switch_states(true);
+    let mut r = Reducer {
+        src: fragment,
+        ..Default::default()
+    };
+    for token in Tokenizer::new_with_emitter(fragment, emitter).flatten() {
+        match token {
+            Token::StartTag(tag) => {
+                let name = String::from_utf8_lossy(&tag.name).to_ascii_lowercase();
+                r.start_tag(&name, tag.span.start..tag.span.end);
+            }
+            Token::EndTag(tag) => {
+                let name = String::from_utf8_lossy(&tag.name).to_ascii_lowercase();
+                r.end_tag(&name, tag.span.start..tag.span.end);
+            }
+            Token::String(s) => {
+                let text = String::from_utf8_lossy(&s.value).into_owned();
+                r.push_text(&text, s.span.start..s.span.end);
+            }
+            Token::Comment(_) | Token::Doctype(_) | Token::Error(_) => {}
+        }
+    }
+    let end = fragment.len();
+    r.end_row(end);
+    r.flush_text();
+    r.pieces
+}
+
+/// Plain text of an inline HTML snippet inside Markdown (`<a href>`, `</a>`, `<br>`,
+/// `<!-- -->`): tags and comments drop out, text and entities stay, a break becomes `\n`.
+pub fn inline_text(snippet: &str) -> String {
+    let mut out = String::new();
+    for token in Tokenizer::new(snippet).flatten() {
+        match token {
+            Token::StartTag(t) if t.name.as_slice() == b"br" => out.push('\n'),
+            Token::EndTag(t) if t.name.as_slice() == b"br" => out.push('\n'),
+            Token::String(s) => out.push_str(&String::from_utf8_lossy(&s)),
+            _ => {}
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_rows_and_text() {
+        let html = "<!-- c -->\n<table>\n<thead><tr><th>A </th><th>B</th></tr></thead>\n<tbody>\n<tr><td>x &amp; y</td><td>1</br>2 <a href=\"/u\">link</a></td></tr>\n</tbody></table>\n<p>After <code>it</code></p>";
+        let pieces = reduce(html);
+        assert_eq!(pieces.len(), 3);
+        assert_eq!(pieces[0].cells, vec!["A", "B"]);
+        assert!(matches!(pieces[0].kind, PieceKind::Row { header: true, .. }));
+        assert_eq!(pieces[1].cells, vec!["x & y", "1 2 link"]);
+        assert_eq!(pieces[1].raw_cells[1], "1</br>2 <a href=\"/u\">link</a>");
+        assert_eq!(pieces[2].cells, vec!["After it"]);
+    }
+
+    #[test]
+    fn script_is_not_text() {
+        let pieces = reduce("<p>a<script>if (1 < 2) alert('</p>')</script>b</p>");
+        assert_eq!(pieces[0].cells, vec!["ab"]);
+    }
+}

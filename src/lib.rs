@@ -1,0 +1,16 @@
+//! docvar: one canonical Handlebars template per page, one variables file per product, every
+//! page rendered into `out/` as Markdown and plain text, and a drift report for published copies.
+//!
+//! The modules follow the data flow: [`project`] loads templates and variants, [`render`]
+//! renders pages, [`output`] writes them, [`export`] prints plain text and HTML, [`drift`]
+//! compares published copies, and [`report`] prints the drift in each format.
+
+pub mod document;
+pub mod error;
+pub mod export;
+pub mod frontmatter;
+pub mod generate;
+pub mod html;
+pub mod output;
+pub mod project;
+pub mod render;

@@ -1,0 +1,193 @@
+//! Writing out/: every file through a temp file and a rename, only when its bytes change,
+//! all-or-nothing, under a lock, never through a symlink and never outside out/.
+
+use std::collections::BTreeSet;
+use std::fs;
+use std::io::Write;
+use std::path::{Component, Path, PathBuf};
+
+use crate::error::{Error, Result};
+
+/// A file a run wants in out/.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Planned {
+    /// Path relative to out/ (`<slug>/<page>.md`).
+    pub rel: PathBuf,
+    /// Content.
+    pub bytes: Vec<u8>,
+}
+
+/// How a file in out/ compares with what the templates render.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Status {
+    /// Content differs.
+    Stale,
+    /// Not in out/ yet.
+    Missing,
+    /// In out/ but no page renders it.
+    Extra,
+}
+
+impl Status {
+    /// Lower-case name for listings.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Stale => "stale",
+            Status::Missing => "missing",
+            Status::Extra => "extra",
+        }
+    }
+}
+
+/// What a write changed.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Written {
+    /// Files created or replaced.
+    pub written: Vec<PathBuf>,
+    /// Files left alone because their bytes were already right.
+    pub unchanged: usize,
+    /// Extra files removed.
+    pub removed: Vec<PathBuf>,
+}
+
+fn is_inside(rel: &Path) -> bool {
+    rel.components().all(|c| matches!(c, Component::Normal(_)))
+}
+
+fn check_out_dir(out: &Path) -> Result<()> {
+    match fs::symlink_metadata(out) {
+        Ok(m) if m.is_file() => Err(Error::in_file(out, "the output folder is a file")
+            .help("remove or rename it, or set `out` in docvar.toml")),
+        _ => Ok(()),
+    }
+}
+
+/// Every regular file under `out`, relative to it (hidden files such as the lock skipped).
+fn existing(out: &Path) -> Result<BTreeSet<PathBuf>> {
+    let mut found = BTreeSet::new();
+    let mut stack = vec![PathBuf::new()];
+    while let Some(rel) = stack.pop() {
+        let dir = out.join(&rel);
+        let entries = match fs::read_dir(&dir) {
+            Ok(e) => e,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(Error::io(&dir, &e)),
+        };
+        for entry in entries {
+            let entry = entry.map_err(|e| Error::io(&dir, &e))?;
+            let name = entry.file_name();
+            if name.to_string_lossy().starts_with('.') {
+                continue;
+            }
+            let child = rel.join(&name);
+            let ty = entry.file_type().map_err(|e| Error::io(entry.path(), &e))?;
+            if ty.is_dir() {
+                stack.push(child);
+            } else {
+                found.insert(child);
+            }
+        }
+    }
+    Ok(found)
+}
+
+/// Files in out/ that differ from `planned`. `scope` limits extra-file detection to files a
+/// filtered run is responsible for (all files when `None`).
+pub fn check(out: &Path, planned: &[Planned], scope: Option<&dyn Fn(&Path) -> bool>) -> Result<Vec<(PathBuf, Status)>> {
+    check_out_dir(out)?;
+    let mut report = Vec::new();
+    let wanted: BTreeSet<&PathBuf> = planned.iter().map(|p| &p.rel).collect();
+    for p in planned {
+        let path = out.join(&p.rel);
+        match fs::read(&path) {
+            Ok(bytes) if bytes == p.bytes => {}
+            Ok(_) => report.push((p.rel.clone(), Status::Stale)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => report.push((p.rel.clone(), Status::Missing)),
+            Err(e) => return Err(Error::io(&path, &e)),
+        }
+    }
+    for rel in existing(out)? {
+        if !wanted.contains(&rel) && scope.is_none_or(|f| f(&rel)) {
+            report.push((rel, Status::Extra));
+        }
+    }
+    report.sort();
+    Ok(report)
+}
+
+/// Holds the out/ lock until dropped, so two runs never interleave their renames.
+pub struct Lock {
+    _file: fs::File,
+}
+
+/// Takes the out/ lock, waiting for another docvar run to finish.
+pub fn lock(out: &Path) -> Result<Lock> {
+    check_out_dir(out)?;
+    fs::create_dir_all(out).map_err(|e| Error::io(out, &e).help("check that the output folder can be created"))?;
+    let path = out.join(".docvar.lock");
+    let file = fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|e| Error::io(&path, &e).help("check that the output folder is writable"))?;
+    file.lock().map_err(|e| Error::io(&path, &e))?;
+    Ok(Lock { _file: file })
+}
+
+/// Writes `planned` into `out`: all changed files go to temp files first, and only when every
+/// one of them is written are they renamed into place, so a failure leaves out/ as it was.
+/// Extra files in `remove` are deleted afterwards.
+pub fn write(out: &Path, planned: &[Planned], remove: &[PathBuf]) -> Result<Written> {
+    let _lock = lock(out)?;
+    let mut result = Written::default();
+    let mut staged = Vec::new();
+    for p in planned {
+        if !is_inside(&p.rel) {
+            return Err(Error::msg(format!("refusing to write {} outside the output folder", p.rel.display())));
+        }
+        let path = out.join(&p.rel);
+        match fs::symlink_metadata(&path) {
+            Ok(m) if m.file_type().is_symlink() => {
+                return Err(Error::in_file(&path, "is a symlink; docvar never writes through links")
+                    .help("remove the link and run again"))
+            }
+            Ok(m) if m.is_dir() => {
+                return Err(Error::in_file(&path, "is a folder where docvar writes a page").help("remove it"))
+            }
+            _ => {}
+        }
+        if fs::read(&path).is_ok_and(|b| b == p.bytes) {
+            result.unchanged += 1;
+            continue;
+        }
+        let dir = path.parent().unwrap_or(out);
+        if let Ok(m) = fs::symlink_metadata(dir) {
+            if m.file_type().is_symlink() {
+                return Err(Error::in_file(dir, "is a symlink; docvar never writes through links")
+                    .help("remove the link and run again"));
+            }
+        }
+        fs::create_dir_all(dir).map_err(|e| Error::io(dir, &e))?;
+        let mut tmp = tempfile::Builder::new()
+            .prefix(".docvar-")
+            .tempfile_in(dir)
+            .map_err(|e| Error::io(dir, &e).help("check that the output folder is writable"))?;
+        tmp.write_all(&p.bytes)
+            .and_then(|_| tmp.as_file().sync_all())
+            .map_err(|e| Error::io(&path, &e))?;
+        staged.push((tmp, path, p.rel.clone()));
+    }
+    for (tmp, path, rel) in staged {
+        tmp.persist(&path).map_err(|e| Error::io(&path, &e.error))?;
+        result.written.push(rel);
+    }
+    for rel in remove {
+        if is_inside(rel) {
+            let path = out.join(rel);
+            fs::remove_file(&path).map_err(|e| Error::io(&path, &e))?;
+            result.removed.push(rel.clone());
+        }
+    }
+    Ok(result)
+}

@@ -1,0 +1,438 @@
+//! Loading a project: `docvar.toml` (optional), the page templates and partials, and one
+//! variables file per product. Everything read here is checked before anything renders.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::error::{line_col, read_text, Error, Result};
+
+/// Settings from `docvar.toml`; every field has a default so the file is optional.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Folder of page templates (`<page>.md.hbs`) and `partials/`.
+    pub templates: PathBuf,
+    /// Folder of variant files (`<slug>.toml`).
+    pub variants: PathBuf,
+    /// Folder the pages render into.
+    pub out: PathBuf,
+    /// Regexes of lines the drift report drops from both sides (site chrome).
+    pub ignore: Vec<String>,
+    /// Variables a variant may leave undefined (they render as empty / false).
+    pub optional: Vec<String>,
+    /// RACI lint settings.
+    pub lint: LintConfig,
+}
+
+/// `[lint]` in docvar.toml.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LintConfig {
+    /// Known exceptions, each with a reason.
+    pub allow: Vec<LintAllow>,
+}
+
+/// One accepted lint finding.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LintAllow {
+    /// Page name; absent means every page.
+    #[serde(default)]
+    pub page: Option<String>,
+    /// The row's task (first cell).
+    pub row: String,
+    /// Why it is accepted.
+    pub reason: String,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            templates: "templates".into(),
+            variants: "variants".into(),
+            out: "out".into(),
+            ignore: Vec::new(),
+            optional: Vec::new(),
+            lint: LintConfig::default(),
+        }
+    }
+}
+
+/// A page template, `templates/<name>.md.hbs`.
+#[derive(Debug, Clone)]
+pub struct PageTemplate {
+    /// Page name (file name without `.md.hbs`).
+    pub name: String,
+    /// Path as shown to users (relative to the project root).
+    pub path: PathBuf,
+    /// Template source.
+    pub source: String,
+}
+
+/// Per-page settings inside a variant file (`[pages.<name>]`).
+#[derive(Debug, Clone, Default)]
+pub struct VariantPage {
+    /// Published copies of this page for this product (paths relative to the project root).
+    pub published: Vec<PathBuf>,
+    /// Extra front-matter keys this product's copy of the page carries, in order.
+    pub front_matter: toml::Table,
+    /// Variables that differ for this page only.
+    pub vars: toml::Table,
+}
+
+/// A product: `variants/<slug>.toml`.
+#[derive(Debug, Clone)]
+pub struct Variant {
+    /// Output folder name and identifier.
+    pub slug: String,
+    /// Path as shown to users.
+    pub path: PathBuf,
+    /// File text, for locating keys in messages.
+    pub source: String,
+    /// `[vars]`: the values templates use.
+    pub vars: toml::Table,
+    /// `[pages.<name>]` settings.
+    pub pages: BTreeMap<String, VariantPage>,
+}
+
+impl Variant {
+    /// 1-based line of the first line that defines `key` (for messages), if found.
+    pub fn line_of(&self, key: &str) -> Option<usize> {
+        self.source.lines().position(|l| {
+            let t = l.trim_start();
+            t.strip_prefix(key)
+                .is_some_and(|rest| rest.trim_start().starts_with('='))
+                || t.starts_with(&format!("[{key}"))
+                || t.starts_with(&format!("[pages.{key}"))
+        })
+        .map(|i| i + 1)
+    }
+
+    /// The settings of `page` (empty when the variant has none).
+    pub fn page(&self, page: &str) -> VariantPage {
+        self.pages.get(page).cloned().unwrap_or_default()
+    }
+}
+
+/// Everything a run needs: settings, templates, partials and variants.
+#[derive(Debug, Clone)]
+pub struct Project {
+    /// The project's root folder.
+    pub root: PathBuf,
+    /// docvar.toml settings (defaults without the file).
+    pub config: Config,
+    /// Page templates, sorted by name.
+    pub pages: Vec<PageTemplate>,
+    /// Partials (`templates/partials/<name>.hbs`), sorted by name.
+    pub partials: Vec<PageTemplate>,
+    /// Variants, sorted by slug.
+    pub variants: Vec<Variant>,
+}
+
+const VARIANT_KEYS: &[&str] = &["slug", "vars", "pages"];
+const PAGE_KEYS: &[&str] = &["published", "front_matter", "vars"];
+
+/// Joins `rel` to `root`, leaving it relative when the root is the current folder, so
+/// messages show `templates/x.md.hbs` rather than `./templates/x.md.hbs`.
+pub fn join(root: &Path, rel: &Path) -> PathBuf {
+    if root == Path::new(".") || root.as_os_str().is_empty() {
+        rel.to_path_buf()
+    } else {
+        root.join(rel)
+    }
+}
+
+/// Checks that a page name or slug is a single safe path component: letters, digits,
+/// `.`, `_` and `-`, not starting with a dot. Output paths are built from these names,
+/// so this is what keeps every write inside out/.
+pub fn check_name(what: &str, name: &str) -> std::result::Result<(), String> {
+    let ok = !name.is_empty()
+        && !name.starts_with('.')
+        && !name.contains("..")
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "{what} {name:?} is not a plain name; use letters, digits, '-', '_' or '.' (no '/', '\\', '..' or leading '.')"
+        ))
+    }
+}
+
+/// "did you mean" for a misspelt key.
+pub fn suggest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<String> {
+    candidates
+        .into_iter()
+        .map(|c| (strsim::jaro_winkler(word, c), c))
+        .filter(|(score, _)| *score > 0.75)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, c)| c.to_string())
+}
+
+fn parse_toml(path: &Path, text: &str) -> Result<toml::Table> {
+    text.parse::<toml::Table>().map_err(|e| {
+        let (line, col) = e.span().map_or((1, 1), |s| line_col(text, s.start));
+        let msg = e.message().trim().to_string();
+        Error::in_file(path, format!("invalid TOML: {msg}"))
+            .at(line, Some(col))
+            .help("fix the TOML syntax")
+    })
+}
+
+fn sorted_files(dir: &Path, suffix: &str) -> Result<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    let entries = match std::fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(files),
+        Err(e) => return Err(Error::io(dir, &e)),
+    };
+    for entry in entries {
+        let entry = entry.map_err(|e| Error::io(dir, &e))?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.ends_with(suffix) && !name.starts_with('.') && entry.path().is_file() {
+            files.push(entry.path());
+        }
+    }
+    files.sort();
+    Ok(files)
+}
+
+impl Project {
+    /// Loads the project at `root`: docvar.toml if present, then templates and variants.
+    pub fn load(root: &Path) -> Result<Project> {
+        let config_path = join(root, Path::new("docvar.toml"));
+        let config = if config_path.exists() {
+            let text = read_text(&config_path)?;
+            let table = parse_toml(&config_path, &text)?;
+            let keys = [
+                "templates",
+                "variants",
+                "out",
+                "ignore",
+                "optional",
+                "lint",
+            ];
+            for k in table.keys() {
+                if !keys.contains(&k.as_str()) {
+                    return Err(unknown_key(&config_path, &text, k, &keys, "docvar.toml"));
+                }
+            }
+            Config::deserialize(toml::Value::Table(table)).map_err(|e| {
+                Error::in_file(&config_path, format!("invalid setting: {}", e.message()))
+                    .help("see README.md for docvar.toml's settings")
+            })?
+        } else {
+            Config::default()
+        };
+        let templates_dir = join(root, &config.templates);
+        let mut pages = Vec::new();
+        for path in sorted_files(&templates_dir, ".md.hbs")? {
+            let name = file_name(&path).trim_end_matches(".md.hbs").to_string();
+            check_name("page", &name).map_err(|m| Error::in_file(&path, m))?;
+            let source = read_text(&path)?;
+            pages.push(PageTemplate { name, path, source });
+        }
+        if pages.is_empty() {
+            return Err(Error::in_file(&templates_dir, "no page templates found")
+                .help("add templates/<page>.md.hbs, or set `templates` in docvar.toml"));
+        }
+        let mut partials = Vec::new();
+        for path in sorted_files(&templates_dir.join("partials"), ".hbs")? {
+            let name = file_name(&path).trim_end_matches(".hbs").to_string();
+            let source = read_text(&path)?;
+            partials.push(PageTemplate { name, path, source });
+        }
+        let variants_dir = join(root, &config.variants);
+        let mut variants: Vec<Variant> = Vec::new();
+        for path in sorted_files(&variants_dir, ".toml")? {
+            let v = load_variant(&path, &pages)?;
+            if let Some(other) = variants.iter().find(|o| o.slug == v.slug) {
+                return Err(Error::in_file(
+                    &path,
+                    format!(
+                        "variant slug {:?} is also used by {}",
+                        v.slug,
+                        other.path.display()
+                    ),
+                )
+                .help("give each variant its own slug"));
+            }
+            variants.push(v);
+        }
+        if variants.is_empty() {
+            return Err(Error::in_file(&variants_dir, "no variant files found")
+                .help("add variants/<slug>.toml with a [vars] table"));
+        }
+        variants.sort_by(|a, b| a.slug.cmp(&b.slug));
+        Ok(Project {
+            root: root.to_path_buf(),
+            config,
+            pages,
+            partials,
+            variants,
+        })
+    }
+
+    /// The page called `name`, or an error suggesting the closest one.
+    pub fn page(&self, name: &str) -> Result<&PageTemplate> {
+        self.pages.iter().find(|p| p.name == name).ok_or_else(|| {
+            let mut e = Error::msg(format!("unknown page {name:?}"));
+            e.help = Some(match suggest(name, self.pages.iter().map(|p| p.name.as_str())) {
+                Some(s) => format!("did you mean {s:?}? (`docvar list` shows the pages)"),
+                None => "`docvar list` shows the pages".into(),
+            });
+            e
+        })
+    }
+
+    /// The variant called `slug`, or an error suggesting the closest one.
+    pub fn variant(&self, slug: &str) -> Result<&Variant> {
+        self.variants
+            .iter()
+            .find(|v| v.slug == slug)
+            .ok_or_else(|| {
+                let mut e = Error::msg(format!("unknown variant {slug:?}"));
+                e.help = Some(
+                    match suggest(slug, self.variants.iter().map(|v| v.slug.as_str())) {
+                        Some(s) => format!("did you mean {s:?}? (`docvar list` shows the variants)"),
+                        None => "`docvar list` shows the variants".into(),
+                    },
+                );
+                e
+            })
+    }
+
+    /// The output folder.
+    pub fn out_dir(&self) -> PathBuf {
+        join(&self.root, &self.config.out)
+    }
+
+    /// A path from a project file (a published copy) made usable from the current folder.
+    pub fn path(&self, rel: &Path) -> PathBuf {
+        join(&self.root, rel)
+    }
+}
+
+fn file_name(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+fn unknown_key(path: &Path, text: &str, key: &str, known: &[&str], what: &str) -> Error {
+    let line = text
+        .lines()
+        .position(|l| {
+            let t = l.trim_start().trim_start_matches('[');
+            t.starts_with(key)
+                && t[key.len()..]
+                    .trim_start()
+                    .starts_with(['=', ']', '.'])
+        })
+        .map(|i| i + 1);
+    let help = match suggest(key, known.iter().copied()) {
+        Some(s) => format!("did you mean `{s}`? {what} knows: {}", known.join(", ")),
+        None => format!("{what} knows: {}", known.join(", ")),
+    };
+    let mut e = Error::in_file(path, format!("unknown key `{key}`")).help(help);
+    if let Some(l) = line {
+        e = e.at(l, None);
+    }
+    e
+}
+
+fn load_variant(path: &Path, pages: &[PageTemplate]) -> Result<Variant> {
+    let source = read_text(path)?;
+    let table = parse_toml(path, &source)?;
+    for k in table.keys() {
+        if !VARIANT_KEYS.contains(&k.as_str()) {
+            let mut e = unknown_key(path, &source, k, VARIANT_KEYS, "a variant file");
+            if e.help.as_deref().is_some_and(|h| !h.contains("did you mean")) {
+                e.help = Some(format!(
+                    "put template variables under [vars] ({k} = ...); a variant file knows: {}",
+                    VARIANT_KEYS.join(", ")
+                ));
+            }
+            return Err(e);
+        }
+    }
+    let stem = file_name(path).trim_end_matches(".toml").to_string();
+    let slug = match table.get("slug") {
+        Some(toml::Value::String(s)) => s.clone(),
+        Some(_) => {
+            return Err(Error::in_file(path, "`slug` must be a string").help("write slug = \"my-product\""))
+        }
+        None => stem,
+    };
+    check_name("variant slug", &slug).map_err(|m| {
+        let mut e = Error::in_file(path, m);
+        if let Some(l) = source.lines().position(|l| l.trim_start().starts_with("slug")) {
+            e = e.at(l + 1, None);
+        }
+        e
+    })?;
+    let vars = match table.get("vars") {
+        Some(toml::Value::Table(t)) => t.clone(),
+        Some(_) => {
+            return Err(Error::in_file(path, "`vars` must be a table").help("write [vars] and key = \"value\" lines under it"))
+        }
+        None => toml::Table::new(),
+    };
+    let mut vpages = BTreeMap::new();
+    if let Some(p) = table.get("pages") {
+        let toml::Value::Table(p) = p else {
+            return Err(Error::in_file(path, "`pages` must be a table").help("write [pages.<page>]"));
+        };
+        for (name, settings) in p {
+            if !pages.iter().any(|t| &t.name == name) {
+                let mut e = Error::in_file(path, format!("[pages.{name}] names no page template"));
+                e.help = Some(match suggest(name, pages.iter().map(|t| t.name.as_str())) {
+                    Some(s) => format!("did you mean `{s}`?"),
+                    None => "pages are the templates/*.md.hbs files".to_string(),
+                });
+                if let Some(l) = source.lines().position(|l| l.contains(&format!("pages.{name}"))) {
+                    e = e.at(l + 1, None);
+                }
+                return Err(e);
+            }
+            let toml::Value::Table(settings) = settings else {
+                return Err(Error::in_file(path, format!("pages.{name} must be a table")));
+            };
+            let mut vp = VariantPage::default();
+            for (k, v) in settings {
+                match (k.as_str(), v) {
+                    ("published", toml::Value::Array(items)) => {
+                        for item in items {
+                            let toml::Value::String(s) = item else {
+                                return Err(Error::in_file(path, format!("pages.{name}.published must list paths as strings")));
+                            };
+                            vp.published.push(PathBuf::from(s));
+                        }
+                    }
+                    ("published", toml::Value::String(s)) => vp.published.push(PathBuf::from(s)),
+                    ("front_matter", toml::Value::Table(t)) => vp.front_matter = t.clone(),
+                    ("vars", toml::Value::Table(t)) => vp.vars = t.clone(),
+                    (k, _) if PAGE_KEYS.contains(&k) => {
+                        return Err(Error::in_file(path, format!("pages.{name}.{k} has the wrong type"))
+                            .help("published is a list of paths; front_matter and vars are tables"))
+                    }
+                    (k, _) => {
+                        return Err(unknown_key(path, &source, k, PAGE_KEYS, &format!("[pages.{name}]")))
+                    }
+                }
+            }
+            vpages.insert(name.clone(), vp);
+        }
+    }
+    Ok(Variant {
+        slug,
+        path: path.to_path_buf(),
+        source,
+        vars,
+        pages: vpages,
+    })
+}

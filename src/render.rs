@@ -1,0 +1,390 @@
+//! Rendering: templates compiled once, variables checked strictly (including the `{{#if x}}`
+//! gap in Handlebars' strict mode), every page rendered for every variant without escaping.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use handlebars::template::{Parameter, Template, TemplateElement};
+use handlebars::Handlebars;
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use crate::error::{Error, Result};
+use crate::frontmatter;
+use crate::project::{Project, Variant};
+
+/// Handlebars' built-in helpers (registered by `Handlebars::new`).
+const BUILTIN_HELPERS: &[&str] = &[
+    "if", "unless", "each", "with", "lookup", "raw", "log", "eq", "ne", "gt", "gte", "lt", "lte",
+    "and", "or", "not", "len",
+];
+
+/// Variables docvar defines for every page of every variant.
+pub const BUILTIN_VARS: &[&str] = &["slug", "page", "front_matter"];
+
+/// Where in a template something is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TemplateLine {
+    /// Template or partial file.
+    pub file: PathBuf,
+    /// 1-based line.
+    pub line: usize,
+}
+
+/// One use of a variable, helper or partial in a template.
+#[derive(Debug, Clone)]
+struct Use {
+    name: String,
+    file: PathBuf,
+    line: usize,
+    column: usize,
+}
+
+#[derive(Debug, Default, Clone)]
+struct Uses {
+    vars: Vec<Use>,
+    helpers: Vec<Use>,
+    partials: Vec<Use>,
+}
+
+/// Compiled templates plus what each page uses.
+pub struct Renderer<'p> {
+    project: &'p Project,
+    registry: Handlebars<'static>,
+    /// Per page: the variable uses of the page and of the partials it includes.
+    page_vars: BTreeMap<String, Vec<Use>>,
+}
+
+fn compile(name: &str, path: &Path, source: &str) -> Result<Template> {
+    Template::compile_with_name(source, name.to_string()).map_err(|e| {
+        let mut err = Error::in_file(path, format!("template syntax: {}", e.reason()))
+            .help("fix the Handlebars syntax (every {{#if}} needs its {{/if}})");
+        if let Some((line, col)) = e.pos() {
+            err = err.at(line, Some(col));
+        }
+        err
+    })
+}
+
+fn walk(t: &Template, file: &Path, depth: usize, uses: &mut Uses) {
+    for (i, el) in t.elements.iter().enumerate() {
+        let (line, column) = t.mapping.get(i).map_or((0, 0), |m| (m.0, m.1));
+        let at = |name: &str| Use {
+            name: name.to_string(),
+            file: file.to_path_buf(),
+            line,
+            column,
+        };
+        let mut param = |p: &Parameter, uses: &mut Uses| {
+            if let Parameter::Path(_) = p {
+                if let Some(name) = p.as_name() {
+                    if depth == 0 || name.starts_with("@root") {
+                        uses.vars.push(at(name));
+                    }
+                }
+            }
+        };
+        match el {
+            TemplateElement::Expression(h) | TemplateElement::HtmlExpression(h) => {
+                let name = h.name.as_name().unwrap_or_default();
+                if h.params.is_empty() && h.hash.is_empty() && !BUILTIN_HELPERS.contains(&name) {
+                    param(&h.name, uses);
+                } else {
+                    uses.helpers.push(at(name));
+                    for p in h.params.iter().chain(h.hash.values()) {
+                        param(p, uses);
+                    }
+                }
+            }
+            TemplateElement::HelperBlock(h) => {
+                let name = h.name.as_name().unwrap_or_default();
+                uses.helpers.push(at(name));
+                for p in h.params.iter().chain(h.hash.values()) {
+                    param(p, uses);
+                }
+                // `each` and `with` change the context: names inside are relative to it.
+                let inner = if matches!(name, "each" | "with") { depth + 1 } else { depth };
+                if let Some(tpl) = &h.template {
+                    walk(tpl, file, inner, uses);
+                }
+                if let Some(tpl) = &h.inverse {
+                    walk(tpl, file, depth, uses);
+                }
+            }
+            TemplateElement::PartialExpression(d) | TemplateElement::PartialBlock(d) => {
+                if let Some(name) = d.name.as_name() {
+                    uses.partials.push(at(name));
+                }
+                if let Some(tpl) = &d.template {
+                    walk(tpl, file, depth, uses);
+                }
+            }
+            // Raw text, comments and decorators use no variables.
+            _ => {}
+        }
+    }
+}
+
+fn root_name(path: &str) -> &str {
+    let p = path.trim_start_matches("@root.").trim_start_matches("@root/");
+    p.split(['.', '/', '[']).next().unwrap_or(p)
+}
+
+fn toml_to_json(v: &toml::Value) -> Value {
+    serde_json::to_value(v).unwrap_or(Value::Null)
+}
+
+impl<'p> Renderer<'p> {
+    /// Compiles every template and partial and checks helper and partial names.
+    pub fn new(project: &'p Project) -> Result<Self> {
+        let mut registry = Handlebars::new();
+        registry.register_escape_fn(handlebars::no_escape);
+        registry.set_strict_mode(true);
+        let mut partial_uses: BTreeMap<String, Uses> = BTreeMap::new();
+        for p in &project.partials {
+            let tpl = compile(&p.name, &p.path, &p.source)?;
+            let mut uses = Uses::default();
+            walk(&tpl, &p.path, 0, &mut uses);
+            partial_uses.insert(p.name.clone(), uses);
+            registry.register_template(&p.name, tpl);
+        }
+        let mut page_vars = BTreeMap::new();
+        for page in &project.pages {
+            let tpl = compile(&page.name, &page.path, &page.source)?;
+            let mut uses = Uses::default();
+            walk(&tpl, &page.path, 0, &mut uses);
+            // Follow partials (and partials of partials) so their variables count for the page.
+            let mut seen = BTreeSet::new();
+            let mut queue: Vec<Use> = uses.partials.clone();
+            let mut all = uses.clone();
+            while let Some(u) = queue.pop() {
+                if !seen.insert(u.name.clone()) {
+                    continue;
+                }
+                match partial_uses.get(&u.name) {
+                    Some(pu) => {
+                        all.vars.extend(pu.vars.iter().cloned());
+                        all.helpers.extend(pu.helpers.iter().cloned());
+                        queue.extend(pu.partials.iter().cloned());
+                    }
+                    None => {
+                        let known: Vec<&str> = project.partials.iter().map(|p| p.name.as_str()).collect();
+                        let help = match crate::project::suggest(&u.name, known.iter().copied()) {
+                            Some(s) => format!("did you mean {{{{> {s}}}}}? partials live in templates/partials/<name>.hbs"),
+                            None => "add templates/partials/<name>.hbs".to_string(),
+                        };
+                        return Err(Error::in_file(&u.file, format!("partial {:?} not found", u.name))
+                            .at(u.line, Some(u.column))
+                            .help(help));
+                    }
+                }
+            }
+            if let Some(h) = all.helpers.iter().find(|h| !BUILTIN_HELPERS.contains(&h.name.as_str())) {
+                let help = match crate::project::suggest(&h.name, BUILTIN_HELPERS.iter().copied()) {
+                    Some(s) => format!("did you mean `{s}`? docvar has Handlebars' built-in helpers only"),
+                    None => format!("docvar has Handlebars' built-in helpers only: {}", BUILTIN_HELPERS.join(", ")),
+                };
+                return Err(Error::in_file(&h.file, format!("unknown helper `{}`", h.name))
+                    .at(h.line, Some(h.column))
+                    .help(help));
+            }
+            page_vars.insert(page.name.clone(), all.vars);
+            registry.register_template(&page.name, tpl);
+        }
+        Ok(Renderer {
+            project,
+            registry,
+            page_vars,
+        })
+    }
+
+    /// The variables `page` uses (its own and its partials'), sorted, without built-ins.
+    pub fn variables(&self, page: &str) -> Vec<String> {
+        let set: BTreeSet<String> = self
+            .page_vars
+            .get(page)
+            .into_iter()
+            .flatten()
+            .map(|u| root_name(&u.name).to_string())
+            .filter(|n| !BUILTIN_VARS.contains(&n.as_str()) && !n.starts_with('@') && n != "this")
+            .collect();
+        set.into_iter().collect()
+    }
+
+    /// The Handlebars context of `page` for `variant`: its vars, the page's vars over them,
+    /// and the built-ins `slug`, `page` and `front_matter`.
+    pub fn context(&self, page: &str, variant: &Variant) -> Value {
+        let settings = variant.page(page);
+        let mut map = Map::new();
+        for (k, v) in variant.vars.iter().chain(settings.vars.iter()) {
+            map.insert(k.clone(), toml_to_json(v));
+        }
+        for name in &self.project.config.optional {
+            map.entry(name.clone()).or_insert(Value::Null);
+        }
+        map.insert("slug".into(), Value::String(variant.slug.clone()));
+        map.insert("page".into(), Value::String(page.to_string()));
+        map.insert(
+            "front_matter".into(),
+            Value::String(frontmatter::to_yaml(&settings.front_matter)),
+        );
+        Value::Object(map)
+    }
+
+    /// Fails on the first variable `page` uses that `variant` does not define.
+    pub fn check(&self, page: &str, variant: &Variant) -> Result<()> {
+        let ctx = self.context(page, variant);
+        for u in self.page_vars.get(page).into_iter().flatten() {
+            let name = root_name(&u.name);
+            if name.starts_with('@') || name == "this" || name.is_empty() {
+                continue;
+            }
+            if ctx.get(name).is_none() {
+                return Err(Error::in_file(
+                    &u.file,
+                    format!(
+                        "variable `{name}` is not defined for variant {:?} ({})",
+                        variant.slug,
+                        variant.path.display()
+                    ),
+                )
+                .at(u.line, Some(u.column))
+                .help(format!(
+                    "add `{name} = \"...\"` under [vars] in {}, or list \"{name}\" in `optional` in docvar.toml",
+                    variant.path.display()
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// Variables a variant defines that no template uses: worth a warning, not an error.
+    pub fn unused(&self, variant: &Variant) -> Vec<String> {
+        let used: BTreeSet<String> = self
+            .page_vars
+            .values()
+            .flatten()
+            .map(|u| root_name(&u.name).to_string())
+            .collect();
+        variant
+            .vars
+            .keys()
+            .filter(|k| !used.contains(*k))
+            .cloned()
+            .collect()
+    }
+
+    /// Renders `page` for `variant` to Markdown, checked strictly first.
+    pub fn render(&self, page: &str, variant: &Variant) -> Result<String> {
+        self.check(page, variant)?;
+        let ctx = self.context(page, variant);
+        self.registry.render(page, &ctx).map_err(|e| {
+            let file = e
+                .template_name
+                .as_deref()
+                .and_then(|n| self.template_path(n))
+                .unwrap_or_else(|| PathBuf::from(page));
+            let mut err = Error::in_file(
+                &file,
+                format!("cannot render for variant {:?} ({}): {}", variant.slug, variant.path.display(), e.reason()),
+            )
+            .help("check the template's variables against the variant file");
+            if let Some(l) = e.line_no {
+                err = err.at(l, e.column_no);
+            }
+            err
+        })
+    }
+
+    fn template_path(&self, name: &str) -> Option<PathBuf> {
+        self.project
+            .pages
+            .iter()
+            .chain(&self.project.partials)
+            .find(|p| p.name == name)
+            .map(|p| p.path.clone())
+    }
+
+    /// For each line of `rendered` (a render of `page` for `variant`), the template line that
+    /// produced it, where it can be told: template lines with their simple `{{var}}`s filled
+    /// in and partials inlined are aligned with the rendered lines.
+    pub fn template_lines(&self, page: &str, variant: &Variant, rendered: &str) -> Vec<Option<TemplateLine>> {
+        let ctx = self.context(page, variant);
+        let mut approx: Vec<(String, TemplateLine)> = Vec::new();
+        if let Some(t) = self.project.pages.iter().find(|p| p.name == page) {
+            self.expand(&t.source, &t.path, &ctx, &mut approx, 0);
+        }
+        let new: Vec<&str> = rendered.lines().collect();
+        let old: Vec<&str> = approx.iter().map(|(s, _)| s.as_str()).collect();
+        let mut map = vec![None; new.len()];
+        for op in similar::capture_diff_slices(similar::Algorithm::Myers, &old, &new) {
+            let (o, n) = (op.old_range(), op.new_range());
+            if o.is_empty() {
+                continue;
+            }
+            for (k, ni) in n.clone().enumerate() {
+                // One template line may render as several (a multi-line value).
+                let oi = if o.len() == 1 { o.start } else { o.start + k };
+                if oi < o.end {
+                    map[ni] = Some(approx[oi].1.clone());
+                }
+            }
+        }
+        map
+    }
+
+    fn expand(&self, source: &str, file: &Path, ctx: &Value, out: &mut Vec<(String, TemplateLine)>, depth: usize) {
+        for (i, line) in source.lines().enumerate() {
+            let t = line.trim();
+            let at = TemplateLine {
+                file: file.to_path_buf(),
+                line: i + 1,
+            };
+            if let Some(name) = t.strip_prefix("{{>").and_then(|r| r.strip_suffix("}}")) {
+                let name = name.trim().split_whitespace().next().unwrap_or("");
+                if let (Some(p), true) = (self.project.partials.iter().find(|p| p.name == name), depth < 8) {
+                    self.expand(&p.source, &p.path, ctx, out, depth + 1);
+                    continue;
+                }
+            }
+            let standalone = t.starts_with("{{")
+                && t.ends_with("}}")
+                && t.matches("{{").count() == 1
+                && t[2..].starts_with(['#', '/', '^', '!', '~'])
+                || t == "{{else}}";
+            if standalone {
+                continue;
+            }
+            for piece in fill(line, ctx).split('\n') {
+                out.push((piece.to_string(), at.clone()));
+            }
+        }
+    }
+}
+
+/// Replaces `{{name}}` / `{{{name}}}` with the context's value where it is a plain value.
+fn fill(line: &str, ctx: &Value) -> String {
+    let mut out = String::new();
+    let mut rest = line;
+    while let Some(start) = rest.find("{{") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start..];
+        let Some(end) = after.find("}}") else {
+            out.push_str(after);
+            return out;
+        };
+        let mut end = end + 2;
+        if after[end..].starts_with('}') {
+            end += 1;
+        }
+        let inner = after[..end].trim_matches(|c| c == '{' || c == '}' || c == '~').trim();
+        match ctx.get(inner) {
+            Some(Value::String(s)) => out.push_str(s),
+            Some(v @ (Value::Number(_) | Value::Bool(_))) => out.push_str(&v.to_string()),
+            _ => {}
+        }
+        rest = &after[end..];
+    }
+    out.push_str(rest);
+    out
+}
