@@ -1,0 +1,956 @@
+//! Drift analysis: a published copy compared with what its template renders for its product.
+//! Structure first (blocks aligned, moves found), then words inside each changed block.
+//! The result is one serialisable [`Report`]; printers in [`crate::report`] only format it.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use rayon::prelude::*;
+use regex::Regex;
+use serde::Serialize;
+use similar::{capture_diff_slices_deadline, Algorithm, DiffOp};
+
+use crate::document::{Block, BlockKind, Document};
+use crate::error::{decode, Error, Result};
+use crate::export;
+use crate::project::Project;
+use crate::render::{Renderer, TemplateLine};
+
+/// The JSON schema name and version of [`Report`].
+pub const SCHEMA: &str = "docvar-drift/1";
+
+/// How a published copy is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CopyFormat {
+    /// Markdown, compared with the rendered Markdown.
+    Markdown,
+    /// Help-center plain text, compared with the rendered plain text.
+    Text,
+}
+
+impl CopyFormat {
+    /// By extension: `.txt` is text, anything else Markdown.
+    pub fn of(path: &Path) -> CopyFormat {
+        match path.extension().and_then(|e| e.to_str()) {
+            Some("txt") => CopyFormat::Text,
+            _ => CopyFormat::Markdown,
+        }
+    }
+}
+
+/// A published copy to check: which page, for which product, where.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Copy {
+    /// Page name.
+    pub page: String,
+    /// Variant slug.
+    pub variant: String,
+    /// Path to the copy (as the user gave it, or relative to the project root).
+    pub path: PathBuf,
+    /// Markdown or text.
+    pub format: CopyFormat,
+}
+
+/// Settings of a drift run.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Lines matching any of these are dropped from both sides.
+    pub ignore: Vec<Regex>,
+    /// Report blank-line-only differences in plain-text copies.
+    pub strict_blank_lines: bool,
+    /// Time budget of one page's diff; past it the result is approximate (and says so).
+    pub timeout: Duration,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            ignore: Vec::new(),
+            strict_blank_lines: false,
+            timeout: Duration::from_secs(2),
+        }
+    }
+}
+
+impl Options {
+    /// Compiles `--ignore` patterns, naming the bad one.
+    pub fn with_ignores(mut self, patterns: &[String]) -> Result<Self> {
+        for p in patterns {
+            let re = Regex::new(p).map_err(|e| {
+                Error::msg(format!("bad --ignore regex {p:?}: {}", e.to_string().lines().last().unwrap_or("")))
+                    .help("use Rust regex syntax, e.g. '^Was this article helpful\\?$'")
+            })?;
+            self.ignore.push(re);
+        }
+        Ok(self)
+    }
+}
+
+/// Kind of a drift hunk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HunkKind {
+    /// The block exists on both sides with different text.
+    Changed,
+    /// Only the published copy has it.
+    Added,
+    /// Only the rendered page has it.
+    Removed,
+    /// The block sits elsewhere in the copy (its text may also differ).
+    Moved,
+}
+
+/// Word-level operation: `delete` is in the expected page only, `insert` in the copy only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WordOp {
+    /// On both sides.
+    Equal,
+    /// In the rendered page only.
+    Delete,
+    /// In the published copy only.
+    Insert,
+}
+
+/// A run of words with one operation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Word {
+    /// What happened to the run.
+    pub op: WordOp,
+    /// The run's text, spaces included.
+    pub text: String,
+}
+
+/// One difference between a copy and its rendered page.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Hunk {
+    /// changed | added | removed | moved.
+    pub kind: HunkKind,
+    /// Where, for a person: `Section › table row "X" › column "Notes"`.
+    pub location: String,
+    /// 1-based inclusive lines in the copy (null when the copy lacks the text).
+    pub published_lines: Option<[usize; 2]>,
+    /// 1-based inclusive lines in the rendered page (null when only the copy has it).
+    pub expected_lines: Option<[usize; 2]>,
+    /// The template line that produced the expected text.
+    pub template: Option<TemplateLine>,
+    /// Rendered text.
+    pub expected: Option<String>,
+    /// Published text.
+    pub published: Option<String>,
+    /// Word-level diff from expected to published.
+    pub words: Vec<Word>,
+    /// Copy line a printer anchors the hunk to (where missing text would go).
+    #[serde(skip)]
+    pub anchor: usize,
+}
+
+/// Clean or drifted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// No drift (notes may still say what was normalised).
+    Clean,
+    /// At least one hunk.
+    Drifted,
+}
+
+/// The drift of one published copy.
+#[derive(Debug, Clone, Serialize)]
+pub struct PageReport {
+    /// Page name.
+    pub page: String,
+    /// Variant slug.
+    pub variant: String,
+    /// Path of the copy.
+    pub published: String,
+    /// markdown | text.
+    pub format: CopyFormat,
+    /// clean | drifted.
+    pub status: Status,
+    /// 0..1 line similarity of the compared texts.
+    pub similarity: f64,
+    /// Normalisations applied and approximations made, reported once.
+    pub notes: Vec<String>,
+    /// The differences, in the copy's order.
+    pub hunks: Vec<Hunk>,
+    /// What the copy should be (rendered Markdown or plain text), for patches and --fix.
+    #[serde(skip)]
+    pub expected_text: String,
+    /// The copy as read (decoded, not normalised), for patches.
+    #[serde(skip)]
+    pub published_text: String,
+}
+
+/// Totals over all pages.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    /// Copies checked.
+    pub pages: usize,
+    /// Copies without drift.
+    pub clean: usize,
+    /// Copies with drift.
+    pub drifted: usize,
+    /// Hunks over all copies.
+    pub hunks: usize,
+}
+
+/// The drift report of a run: what every printer formats.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    /// Always [`SCHEMA`].
+    pub schema: &'static str,
+    /// One entry per copy, in the order given.
+    pub pages: Vec<PageReport>,
+    /// Totals.
+    pub summary: Summary,
+}
+
+impl Report {
+    /// Builds a report with its summary.
+    pub fn new(pages: Vec<PageReport>) -> Report {
+        let summary = Summary {
+            pages: pages.len(),
+            clean: pages.iter().filter(|p| p.status == Status::Clean).count(),
+            drifted: pages.iter().filter(|p| p.status == Status::Drifted).count(),
+            hunks: pages.iter().map(|p| p.hunks.len()).sum(),
+        };
+        Report {
+            schema: SCHEMA,
+            pages,
+            summary,
+        }
+    }
+
+    /// Whether any copy drifted.
+    pub fn has_drift(&self) -> bool {
+        self.summary.drifted > 0
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Inputs
+
+/// The copies the variant files declare (`[pages.<page>] published = [...]`).
+pub fn declared_copies(project: &Project) -> Vec<Copy> {
+    let mut copies = Vec::new();
+    for v in &project.variants {
+        for (page, settings) in &v.pages {
+            for p in &settings.published {
+                copies.push(Copy {
+                    page: page.clone(),
+                    variant: v.slug.clone(),
+                    path: project.path(p),
+                    format: CopyFormat::of(p),
+                });
+            }
+        }
+    }
+    copies
+}
+
+/// Every copy in a folder laid out like out/: `DIR/<slug>/<page>.md` or `.txt`.
+pub fn copies_in_dir(project: &Project, dir: &Path) -> Result<Vec<Copy>> {
+    let entries = std::fs::read_dir(dir).map_err(|e| Error::io(dir, &e))?;
+    let mut copies = Vec::new();
+    let mut slugs: Vec<_> = entries
+        .filter_map(|e| e.ok())
+        .filter(|e| e.path().is_dir() && !e.file_name().to_string_lossy().starts_with('.'))
+        .collect();
+    slugs.sort_by_key(|e| e.file_name());
+    for slug_dir in slugs {
+        let slug = slug_dir.file_name().to_string_lossy().into_owned();
+        project.variant(&slug).map_err(|e| Error {
+            file: Some(slug_dir.path()),
+            ..e
+        })?;
+        let mut files: Vec<PathBuf> = std::fs::read_dir(slug_dir.path())
+            .map_err(|e| Error::io(slug_dir.path(), &e))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.is_file() && matches!(p.extension().and_then(|e| e.to_str()), Some("md" | "txt")))
+            .collect();
+        files.sort();
+        for path in files {
+            let page = path
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            project.page(&page).map_err(|e| Error {
+                file: Some(path.clone()),
+                ..e
+            })?;
+            copies.push(Copy {
+                page,
+                variant: slug.clone(),
+                format: CopyFormat::of(&path),
+                path,
+            });
+        }
+    }
+    if copies.is_empty() {
+        return Err(Error::in_file(dir, "no published copies found")
+            .help("lay the folder out like out/: <slug>/<page>.md or <slug>/<page>.txt"));
+    }
+    Ok(copies)
+}
+
+/// Reads a published copy: text, UTF-8, not binary.
+pub fn read_copy(path: &Path) -> Result<String> {
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, &e))?;
+    if let Some(off) = bytes.iter().position(|&b| b == 0) {
+        return Err(Error::in_file(path, "looks binary (it holds a NUL byte)")
+            .at_offset(off)
+            .help("pass a Markdown or plain-text copy"));
+    }
+    decode(path, bytes)
+}
+
+/// Checks every copy (in parallel) and builds the report; the first error stops the run.
+pub fn check(project: &Project, renderer: &Renderer<'_>, copies: &[Copy], opts: &Options) -> Result<Report> {
+    let pages: Vec<Result<PageReport>> = copies
+        .par_iter()
+        .map(|c| {
+            let variant = project.variant(&c.variant)?;
+            project.page(&c.page)?;
+            let expected = renderer.render(&c.page, variant)?;
+            let published = read_copy(&c.path)?;
+            let tlines = renderer.template_lines(&c.page, variant, &expected);
+            let analysis = compare(&expected, &published, c.format, &tlines, opts);
+            Ok(analysis.into_page(c))
+        })
+        .collect();
+    Ok(Report::new(pages.into_iter().collect::<Result<_>>()?))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Analysis
+
+/// The drift of one copy, before it is tied to a file.
+#[derive(Debug, Clone)]
+pub struct Analysis {
+    /// 0..1 similarity.
+    pub similarity: f64,
+    /// Normalisation notes.
+    pub notes: Vec<String>,
+    /// Hunks in the copy's order.
+    pub hunks: Vec<Hunk>,
+    /// The expected text in the copy's format.
+    pub expected_text: String,
+    /// The copy as given.
+    pub published_text: String,
+}
+
+impl Analysis {
+    /// Attaches the copy's identity.
+    pub fn into_page(self, c: &Copy) -> PageReport {
+        PageReport {
+            page: c.page.clone(),
+            variant: c.variant.clone(),
+            published: c.path.display().to_string(),
+            format: c.format,
+            status: if self.hunks.is_empty() {
+                Status::Clean
+            } else {
+                Status::Drifted
+            },
+            similarity: self.similarity,
+            notes: self.notes,
+            hunks: self.hunks,
+            expected_text: self.expected_text,
+            published_text: self.published_text,
+        }
+    }
+}
+
+/// Undoes what editors and exporters change without meaning to (BOM, CRLF, trailing spaces,
+/// final newlines), saying what was undone when `notes` is given.
+pub fn normalise(raw: &str, mut notes: Option<&mut Vec<String>>) -> String {
+    let mut note = |s: String| {
+        if let Some(n) = notes.as_deref_mut() {
+            n.push(s);
+        }
+    };
+    let mut s = raw;
+    if let Some(rest) = s.strip_prefix('\u{feff}') {
+        note("a UTF-8 byte-order mark was ignored".into());
+        s = rest;
+    }
+    let crlf = s.matches("\r\n").count();
+    let text = if s.contains('\r') {
+        if crlf > 0 {
+            note(format!("CRLF line endings were normalised ({})", plural(crlf, "line")));
+        } else {
+            note("CR line endings were normalised".into());
+        }
+        s.replace("\r\n", "\n").replace('\r', "\n")
+    } else {
+        s.to_string()
+    };
+    let mut trailing = 0;
+    let mut out = String::with_capacity(text.len());
+    for line in text.split('\n') {
+        let t = line.trim_end_matches([' ', '\t']);
+        if t.len() != line.len() {
+            trailing += 1;
+        }
+        out.push_str(t);
+        out.push('\n');
+    }
+    if trailing > 0 {
+        note(format!("trailing whitespace was ignored on {}", plural(trailing, "line")));
+    }
+    // `split` yields one piece after the last newline; drop the newline added after it.
+    out.pop();
+    let body = out.trim_end_matches('\n');
+    let newlines = out.len() - body.len();
+    if !body.is_empty() {
+        if newlines == 0 {
+            note("the final newline is missing".into());
+        } else if newlines > 1 {
+            note(format!("{} at the end were ignored", plural(newlines - 1, "extra blank line")));
+        }
+    }
+    let mut result = body.to_string();
+    if !result.is_empty() {
+        result.push('\n');
+    }
+    result
+}
+
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}
+
+fn blank_ignored(text: &str, ignore: &[Regex]) -> String {
+    if ignore.is_empty() {
+        return text.to_string();
+    }
+    text.split_inclusive('\n')
+        .map(|l| {
+            let body = l.trim_end_matches('\n');
+            if ignore.iter().any(|re| re.is_match(body)) {
+                &l[body.len()..]
+            } else {
+                l
+            }
+        })
+        .collect()
+}
+
+/// Compares a copy with its rendered page. `template_lines` maps rendered Markdown lines to
+/// template lines (may be empty).
+pub fn compare(
+    expected_md: &str,
+    published_raw: &str,
+    format: CopyFormat,
+    template_lines: &[Option<TemplateLine>],
+    opts: &Options,
+) -> Analysis {
+    let deadline = Instant::now() + opts.timeout;
+    let mut notes = Vec::new();
+    let published = normalise(published_raw, Some(&mut notes));
+    let (expected_text, hunks, similarity) = match format {
+        CopyFormat::Markdown => {
+            let expected = normalise(expected_md, None);
+            let exp_doc = Document::parse(&blank_ignored(&expected, &opts.ignore));
+            let pub_doc = Document::parse(&blank_ignored(&published, &opts.ignore));
+            let hunks = compare_blocks(&exp_doc, &pub_doc, template_lines, deadline);
+            let sim = line_similarity(&expected, &published, deadline);
+            (expected_md.to_string(), hunks, sim)
+        }
+        CopyFormat::Text => {
+            let doc = Document::parse(expected_md);
+            let text = export::text(&doc);
+            let hunks = compare_text(&doc, &text, &published, template_lines, opts, deadline);
+            let sim = line_similarity(&text.text, &published, deadline);
+            (text.text, hunks, sim)
+        }
+    };
+    if Instant::now() > deadline {
+        notes.push(format!(
+            "the diff hit its {:.1} s time limit; the hunks are approximate",
+            opts.timeout.as_secs_f64()
+        ));
+    }
+    Analysis {
+        similarity,
+        notes,
+        hunks,
+        expected_text,
+        published_text: published_raw.to_string(),
+    }
+}
+
+fn line_similarity(a: &str, b: &str, deadline: Instant) -> f64 {
+    let a: Vec<&str> = a.lines().collect();
+    let b: Vec<&str> = b.lines().collect();
+    if a.is_empty() && b.is_empty() {
+        return 1.0;
+    }
+    let ops = capture_diff_slices_deadline(Algorithm::Myers, &a, &b, Some(deadline));
+    let ratio = similar::diff_ratio(&ops, a.len(), b.len()) as f64;
+    (ratio * 10_000.0).round() / 10_000.0
+}
+
+/// Splits text into diff tokens: whitespace runs, words, and Markdown links, inline code and
+/// HTML tags as single tokens (a changed URL is one changed link, not a stream of symbols).
+pub fn tokens(s: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    let b = s.as_bytes();
+    while i < s.len() {
+        let rest = &s[i..];
+        let c = rest.chars().next().unwrap_or(' ');
+        let len = if c.is_whitespace() {
+            rest.find(|c: char| !c.is_whitespace()).unwrap_or(rest.len())
+        } else if let Some(n) = special_len(rest) {
+            n
+        } else {
+            let mut n = c.len_utf8();
+            for (k, ch) in rest.char_indices().skip(1) {
+                if ch.is_whitespace() || (matches!(ch, '[' | '`' | '<' | '!') && special_len(&rest[k..]).is_some()) {
+                    break;
+                }
+                n = k + ch.len_utf8();
+            }
+            n
+        };
+        let _ = b;
+        out.push(&s[i..i + len]);
+        i += len;
+    }
+    out
+}
+
+fn special_len(s: &str) -> Option<usize> {
+    let start = if s.starts_with("![") { 1 } else { 0 };
+    match s[start..].chars().next()? {
+        '[' => {
+            let close = matching(&s[start..], '[', ']')? + start;
+            let after = &s[close + 1..];
+            if after.starts_with('(') {
+                let paren = matching(after, '(', ')')?;
+                Some(close + 1 + paren + 1)
+            } else {
+                None
+            }
+        }
+        '`' if start == 0 => {
+            let ticks = s.len() - s.trim_start_matches('`').len();
+            let fence = &s[..ticks];
+            s[ticks..].find(fence).map(|p| ticks + p + ticks)
+        }
+        '<' if start == 0 => {
+            let end = s.find('>')?;
+            let inner = &s[1..end];
+            let ok = inner.starts_with(|c: char| c.is_ascii_alphabetic() || c == '/' || c == '!');
+            ok.then_some(end + 1)
+        }
+        _ => None,
+    }
+}
+
+fn matching(s: &str, open: char, close: char) -> Option<usize> {
+    let mut depth = 0usize;
+    for (i, c) in s.char_indices() {
+        if c == open {
+            depth += 1;
+        } else if c == close {
+            depth = depth.checked_sub(1)?;
+            if depth == 0 {
+                return Some(i);
+            }
+        } else if c == '\n' {
+            return None;
+        }
+    }
+    None
+}
+
+/// Word diff from `expected` to `published`, runs of one operation merged.
+pub fn word_diff(expected: &str, published: &str, deadline: Instant) -> Vec<Word> {
+    let a = tokens(expected);
+    let b = tokens(published);
+    let ops = capture_diff_slices_deadline(Algorithm::Myers, &a, &b, Some(deadline));
+    let mut words: Vec<Word> = Vec::new();
+    let mut push = |op: WordOp, toks: &[&str]| {
+        if toks.is_empty() {
+            return;
+        }
+        let text: String = toks.concat();
+        match words.last_mut() {
+            Some(w) if w.op == op => w.text.push_str(&text),
+            _ => words.push(Word { op, text }),
+        }
+    };
+    for op in &ops {
+        let (o, n) = (op.old_range(), op.new_range());
+        match op {
+            DiffOp::Equal { .. } => push(WordOp::Equal, &a[o]),
+            DiffOp::Delete { .. } => push(WordOp::Delete, &a[o]),
+            DiffOp::Insert { .. } => push(WordOp::Insert, &b[n]),
+            DiffOp::Replace { .. } => {
+                push(WordOp::Delete, &a[o]);
+                push(WordOp::Insert, &b[n]);
+            }
+        }
+    }
+    words
+}
+
+fn similarity(a: &str, b: &str) -> f32 {
+    let a: Vec<&str> = a.split_whitespace().collect();
+    let b: Vec<&str> = b.split_whitespace().collect();
+    if a.is_empty() && b.is_empty() {
+        return 1.0;
+    }
+    let ops = similar::capture_diff_slices(Algorithm::Myers, &a, &b);
+    similar::diff_ratio(&ops, a.len(), b.len())
+}
+
+fn short(s: &str, words: usize) -> String {
+    let ws: Vec<&str> = s.split_whitespace().collect();
+    if ws.len() <= words {
+        ws.join(" ")
+    } else {
+        format!("{}…", ws[..words].join(" "))
+    }
+}
+
+fn describe(b: &Block) -> String {
+    match b.kind {
+        BlockKind::FrontMatter => format!("front matter › {}", b.key),
+        BlockKind::Heading => format!("heading \"{}\"", b.text),
+        BlockKind::Paragraph => format!("paragraph \"{}\"", short(&b.text, 6)),
+        BlockKind::ListItem => format!("list item \"{}\"", short(&b.text, 8)),
+        BlockKind::TableRow if b.header => "table header".to_string(),
+        BlockKind::TableRow => format!("table row \"{}\"", b.key),
+        BlockKind::Code => "code block".to_string(),
+        BlockKind::Rule => "horizontal rule".to_string(),
+    }
+}
+
+fn location(b: &Block, extra: Option<String>) -> String {
+    let mut parts: Vec<String> = if b.kind == BlockKind::FrontMatter {
+        Vec::new()
+    } else {
+        b.section.clone()
+    };
+    parts.push(describe(b));
+    if let Some(e) = extra {
+        parts.push(e);
+    }
+    parts.join(" › ")
+}
+
+fn changed_columns(doc: &Document, e: &Block, p: &Block) -> Option<String> {
+    if e.kind != BlockKind::TableRow || e.raw_cells.len() != p.raw_cells.len() {
+        return None;
+    }
+    let names = doc.columns(e);
+    let diff: Vec<String> = e
+        .raw_cells
+        .iter()
+        .zip(&p.raw_cells)
+        .enumerate()
+        .filter(|(_, (a, b))| a != b)
+        .map(|(i, _)| format!("\"{}\"", names.get(i).cloned().unwrap_or_else(|| format!("#{}", i + 1))))
+        .collect();
+    match diff.len() {
+        0 => None,
+        1 => Some(format!("column {}", diff[0])),
+        _ => Some(format!("columns {}", diff.join(", "))),
+    }
+}
+
+fn template_at(lines: &[Option<TemplateLine>], line: usize) -> Option<TemplateLine> {
+    lines.get(line.checked_sub(1)?).cloned().flatten()
+}
+
+#[derive(Clone, Copy)]
+enum Pair {
+    Both(usize, usize),
+    Expected(usize),
+    Published(usize),
+}
+
+/// Pairs the blocks of one differing region: same kind and key first (in order), then same
+/// kind and similar text by position; the rest stay unpaired.
+fn pair_region(exp: &[Block], publ: &[Block], e: std::ops::Range<usize>, p: std::ops::Range<usize>) -> Vec<Pair> {
+    let ek: Vec<(BlockKind, &str)> = exp[e.clone()].iter().map(|b| (b.kind, b.key.as_str())).collect();
+    let pk: Vec<(BlockKind, &str)> = publ[p.clone()].iter().map(|b| (b.kind, b.key.as_str())).collect();
+    let mut pairs = Vec::new();
+    for op in similar::capture_diff_slices(Algorithm::Myers, &ek, &pk) {
+        let (o, n) = (op.old_range(), op.new_range());
+        match op {
+            DiffOp::Equal { .. } => {
+                for (a, b) in o.zip(n) {
+                    pairs.push(Pair::Both(e.start + a, p.start + b));
+                }
+            }
+            _ => {
+                // Pair leftovers by kind and resemblance, keeping order.
+                let mut used = vec![false; n.len()];
+                let mut cursor = 0;
+                for a in o {
+                    let ea = &exp[e.start + a];
+                    let found = (cursor..n.len()).find(|&k| {
+                        let pb = &publ[p.start + n.start + k];
+                        !used[k] && pb.kind == ea.kind && (ea.kind == BlockKind::Heading || similarity(&ea.text, &pb.text) >= 0.5)
+                    });
+                    match found {
+                        Some(k) => {
+                            for (j, u) in used.iter().enumerate().take(k).skip(cursor) {
+                                if !u {
+                                    pairs.push(Pair::Published(p.start + n.start + j));
+                                }
+                            }
+                            used[k] = true;
+                            cursor = k + 1;
+                            pairs.push(Pair::Both(e.start + a, p.start + n.start + k));
+                        }
+                        None => pairs.push(Pair::Expected(e.start + a)),
+                    }
+                }
+                for (k, u) in used.iter().enumerate().skip(cursor) {
+                    if !u {
+                        pairs.push(Pair::Published(p.start + n.start + k));
+                    }
+                }
+                let _ = cursor;
+            }
+        }
+    }
+    pairs
+}
+
+fn compare_blocks(exp: &Document, publ: &Document, tl: &[Option<TemplateLine>], deadline: Instant) -> Vec<Hunk> {
+    let ekeys: Vec<(BlockKind, String)> = exp.blocks.iter().map(|b| (b.kind, b.content())).collect();
+    let pkeys: Vec<(BlockKind, String)> = publ.blocks.iter().map(|b| (b.kind, b.content())).collect();
+    let ops = capture_diff_slices_deadline(Algorithm::Myers, &ekeys, &pkeys, Some(deadline));
+    let pairs: Vec<Pair> = ops
+        .iter()
+        .filter(|op| !matches!(op, DiffOp::Equal { .. }))
+        .flat_map(|op| pair_region(&exp.blocks, &publ.blocks, op.old_range(), op.new_range()))
+        .collect();
+    // A block missing in one place and present in another moved: pair them up first so the
+    // move is one hunk, reported where the block now sits.
+    let mut moved_to: Vec<Option<usize>> = vec![None; publ.blocks.len()];
+    let mut moved_from = vec![false; exp.blocks.len()];
+    for pair in &pairs {
+        let Pair::Expected(a) = *pair else { continue };
+        let e = &exp.blocks[a];
+        let target = pairs.iter().find_map(|q| match *q {
+            Pair::Published(b) if moved_to[b].is_none() => {
+                let p = &publ.blocks[b];
+                let same = p.kind == e.kind
+                    && (p.content() == e.content()
+                        || (!e.key.is_empty() && p.key == e.key && e.kind != BlockKind::Paragraph));
+                same.then_some(b)
+            }
+            _ => None,
+        });
+        if let Some(b) = target {
+            moved_to[b] = Some(a);
+            moved_from[a] = true;
+        }
+    }
+    let mut hunks = Vec::new();
+    for pair in pairs {
+        match pair {
+            Pair::Both(a, b) => {
+                let (e, p) = (&exp.blocks[a], &publ.blocks[b]);
+                if e.content() == p.content() {
+                    continue;
+                }
+                let mut detail = changed_columns(exp, e, p);
+                if e.kind == BlockKind::Heading && e.level != p.level {
+                    detail = Some(format!("level {} → {}", e.level, p.level));
+                }
+                hunks.push(hunk(HunkKind::Changed, location(e, detail), Some(e), Some(p), tl, p.lines[0], deadline));
+            }
+            Pair::Expected(a) if moved_from[a] => {}
+            Pair::Expected(a) => {
+                let e = &exp.blocks[a];
+                let anchor = anchor_for(publ, &ops, a);
+                hunks.push(hunk(HunkKind::Removed, location(e, None), Some(e), None, tl, anchor, deadline));
+            }
+            Pair::Published(b) => {
+                let p = &publ.blocks[b];
+                match moved_to[b] {
+                    Some(a) => {
+                        let e = &exp.blocks[a];
+                        let detail = Some(format!("moved from expected line {}", e.lines[0]));
+                        hunks.push(hunk(HunkKind::Moved, location(e, detail), Some(e), Some(p), tl, p.lines[0], deadline));
+                    }
+                    None => hunks.push(hunk(HunkKind::Added, location(p, None), None, Some(p), tl, p.lines[0], deadline)),
+                }
+            }
+        }
+    }
+    hunks
+}
+
+/// The copy line where an expected-only block would go: just after the copy's block that
+/// matches the nearest equal block before it.
+fn anchor_for(publ: &Document, ops: &[DiffOp], a: usize) -> usize {
+    let mut anchor = 1;
+    for op in ops {
+        if let DiffOp::Equal { old_index, new_index, len } = *op {
+            if old_index < a {
+                let last = (old_index + len - 1).min(a - 1);
+                let b = new_index + (last - old_index);
+                anchor = publ.blocks.get(b).map_or(anchor, |p| p.lines[1] + 1);
+            }
+        }
+    }
+    anchor
+}
+
+fn hunk(
+    kind: HunkKind,
+    location: String,
+    e: Option<&Block>,
+    p: Option<&Block>,
+    tl: &[Option<TemplateLine>],
+    anchor: usize,
+    deadline: Instant,
+) -> Hunk {
+    let expected = e.map(Block::content);
+    let published = p.map(Block::content);
+    let words = word_diff(expected.as_deref().unwrap_or(""), published.as_deref().unwrap_or(""), deadline);
+    Hunk {
+        kind,
+        location,
+        published_lines: p.map(|b| b.lines),
+        expected_lines: e.map(|b| b.lines),
+        template: e.and_then(|b| template_at(tl, b.lines[0])),
+        expected,
+        published,
+        words,
+        anchor,
+    }
+}
+
+fn compare_text(
+    doc: &Document,
+    text: &export::Text,
+    published: &str,
+    tl: &[Option<TemplateLine>],
+    opts: &Options,
+    deadline: Instant,
+) -> Vec<Hunk> {
+    let keep = |l: &str| (opts.strict_blank_lines || !l.trim().is_empty()) && !opts.ignore.iter().any(|re| re.is_match(l));
+    let exp: Vec<(usize, &str)> = text.text.lines().enumerate().filter(|(_, l)| keep(l)).map(|(i, l)| (i + 1, l)).collect();
+    let publ: Vec<(usize, &str)> = published.lines().enumerate().filter(|(_, l)| keep(l)).map(|(i, l)| (i + 1, l)).collect();
+    let a: Vec<&str> = exp.iter().map(|x| x.1).collect();
+    let b: Vec<&str> = publ.iter().map(|x| x.1).collect();
+    let ops = capture_diff_slices_deadline(Algorithm::Myers, &a, &b, Some(deadline));
+    let block_of = |line: usize| text.blocks.get(line - 1).copied().flatten().map(|i| &doc.blocks[i]);
+    let mut hunks: Vec<Hunk> = Vec::new();
+    for op in &ops {
+        let (o, n) = (op.old_range(), op.new_range());
+        if let DiffOp::Equal { .. } = op {
+            continue;
+        }
+        let e_lines = (!o.is_empty()).then(|| [exp[o.start].0, exp[o.end - 1].0]);
+        let p_lines = (!n.is_empty()).then(|| [publ[n.start].0, publ[n.end - 1].0]);
+        let expected = (!o.is_empty()).then(|| a[o.clone()].join("\n"));
+        let published_t = (!n.is_empty()).then(|| b[n.clone()].join("\n"));
+        // Locate by the expected block at (or just before) the change.
+        let at_line = match e_lines {
+            Some(l) => Some(l[0]),
+            None => o.start.checked_sub(1).map(|i| exp[i].0),
+        };
+        let block = at_line.and_then(block_of);
+        let kind = match op {
+            DiffOp::Delete { .. } => HunkKind::Removed,
+            DiffOp::Insert { .. } => HunkKind::Added,
+            _ => HunkKind::Changed,
+        };
+        let location = match (block, kind) {
+            (Some(b), HunkKind::Added) => {
+                let mut parts = b.section.clone();
+                parts.push(format!("after {}", describe(b)));
+                parts.join(" › ")
+            }
+            (Some(b), _) => location(b, None),
+            (None, _) => "start of page".to_string(),
+        };
+        let anchor = match p_lines {
+            Some(l) => l[0],
+            None => n.start.checked_sub(1).map_or(1, |i| publ[i].0 + 1),
+        };
+        let template = e_lines.and_then(|_| block).and_then(|b| template_at(tl, b.lines[0]));
+        let words = word_diff(expected.as_deref().unwrap_or(""), published_t.as_deref().unwrap_or(""), deadline);
+        hunks.push(Hunk {
+            kind,
+            location,
+            published_lines: p_lines,
+            expected_lines: e_lines,
+            template,
+            expected,
+            published: published_t,
+            words,
+            anchor,
+        });
+    }
+    // Text removed in one place and added in another moved.
+    let mut i = 0;
+    while i < hunks.len() {
+        if hunks[i].kind == HunkKind::Removed {
+            let text = hunks[i].expected.clone();
+            if let Some(j) = hunks.iter().position(|h| h.kind == HunkKind::Added && h.published == text) {
+                let added = hunks.remove(j);
+                let i = if j < i { i - 1 } else { i };
+                let h = &mut hunks[i];
+                h.kind = HunkKind::Moved;
+                h.published_lines = added.published_lines;
+                h.published = added.published;
+                h.anchor = added.anchor;
+                h.words = vec![Word {
+                    op: WordOp::Equal,
+                    text: h.expected.clone().unwrap_or_default(),
+                }];
+                continue;
+            }
+        }
+        i += 1;
+    }
+    hunks
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_keep_links_and_code_whole() {
+        assert_eq!(
+            tokens("see [the docs](/a b) and `x y`."),
+            vec!["see", " ", "[the docs](/a b)", " ", "and", " ", "`x y`", "."]
+        );
+        assert_eq!(tokens("a<b>c</b>"), vec!["a", "<b>", "c", "</b>"]);
+    }
+
+    #[test]
+    fn normalise_notes() {
+        let mut notes = Vec::new();
+        assert_eq!(normalise("\u{feff}a \r\nb", Some(&mut notes)), "a\nb\n");
+        assert_eq!(notes.len(), 4, "{notes:?}");
+    }
+
+    #[test]
+    fn moved_row_is_one_hunk() {
+        let e = "|A|B|\n|---|---|\n|x|1|\n|y|2|\n|z|3|\n";
+        let p = "|A|B|\n|---|---|\n|y|2|\n|z|3|\n|x|1|\n";
+        let a = compare(e, p, CopyFormat::Markdown, &[], &Options::default());
+        assert_eq!(a.hunks.len(), 1, "{:#?}", a.hunks);
+        assert_eq!(a.hunks[0].kind, HunkKind::Moved);
+    }
+}

@@ -1,0 +1,23 @@
+//! `--format unified`: a patch that `git apply` / `patch -p1` applies to the published copies
+//! to bring them back to the template's text.
+
+use similar::TextDiff;
+
+use crate::drift::{Report, Status};
+
+/// One file section per drifted copy, `a/<path>` -> `b/<path>`.
+pub fn print(report: &Report) -> String {
+    let mut out = String::new();
+    for page in report.pages.iter().filter(|p| p.status == Status::Drifted) {
+        let path = page.published.trim_start_matches("./");
+        let diff = TextDiff::from_lines(page.published_text.as_str(), page.expected_text.as_str());
+        let patch = diff
+            .unified_diff()
+            .context_radius(3)
+            .header(&format!("a/{path}"), &format!("b/{path}"))
+            .to_string();
+        out.push_str(&format!("diff --git a/{path} b/{path}\n"));
+        out.push_str(&patch);
+    }
+    out
+}
