@@ -26,6 +26,8 @@ pub enum BlockKind {
     Code,
     /// A thematic break.
     Rule,
+    /// Markup that prints nothing: HTML tags and comments outside table cells, `:::` fences.
+    Raw,
 }
 
 /// One block of a page.
@@ -120,8 +122,9 @@ impl Lines {
 
 /// Replaces `:::` container fences (`::: note`, `:::`) with spaces so their contents parse
 /// as ordinary Markdown while every byte offset stays where it was.
-fn mask_containers(body: &str) -> String {
+fn mask_containers(body: &str) -> (String, Vec<std::ops::Range<usize>>) {
     let mut out = String::with_capacity(body.len());
+    let mut masked = Vec::new();
     let mut fence: Option<&str> = None;
     for line in body.split_inclusive('\n') {
         let t = line.trim_start();
@@ -134,9 +137,13 @@ fn mask_containers(body: &str) -> String {
         }
         let is_container = fence.is_none()
             && t.starts_with(":::")
-            && t[3..].trim().chars().all(|c| !c.is_whitespace() || c == ' ')
+            && t[3..]
+                .trim()
+                .chars()
+                .all(|c| !c.is_whitespace() || c == ' ')
             && line.len() - t.len() < 4;
         if is_container {
+            masked.push(out.len()..out.len() + line.trim_end_matches(['\n', '\r']).len());
             for c in line.chars() {
                 out.push(if c == '\n' || c == '\r' { c } else { ' ' });
             }
@@ -144,7 +151,7 @@ fn mask_containers(body: &str) -> String {
             out.push_str(line);
         }
     }
-    out
+    (out, masked)
 }
 
 struct Open {
@@ -160,6 +167,9 @@ struct List {
     next_number: Option<u64>,
 }
 
+/// A table row being read: start, end, header?, plain cells, raw cells.
+type OpenRow = (usize, usize, bool, Vec<String>, Vec<String>);
+
 struct Builder<'a> {
     text: &'a str,
     lines: Lines,
@@ -169,7 +179,7 @@ struct Builder<'a> {
     list_group: usize,
     lists: Vec<List>,
     open: Option<Open>,
-    row: Option<(usize, usize, bool, Vec<String>, Vec<String>)>,
+    row: Option<OpenRow>,
     cell: Option<(usize, String)>,
     html: Option<usize>,
     table_group: usize,
@@ -209,7 +219,9 @@ impl<'a> Builder<'a> {
             .get(last)
             .copied()
             .unwrap_or(self.text.len());
-        self.text[start..end].trim_end_matches(['\n', '\r']).to_string()
+        self.text[start..end]
+            .trim_end_matches(['\n', '\r'])
+            .to_string()
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -324,7 +336,7 @@ impl<'a> Builder<'a> {
                 b.key = e.key;
             }
         }
-        let body = mask_containers(&self.text[body_start..]);
+        let (body, masked) = mask_containers(&self.text[body_start..]);
         let mut opts = Options::empty();
         opts.insert(Options::ENABLE_TABLES);
         opts.insert(Options::ENABLE_STRIKETHROUGH);
@@ -334,8 +346,40 @@ impl<'a> Builder<'a> {
             self.event(event, start, end);
         }
         self.close_open();
+        for r in masked {
+            self.raw(body_start + r.start, body_start + r.end);
+        }
+        // Raw blocks were added out of order; everything else is already in page order.
+        self.blocks.sort_by_key(|b| b.lines[0]);
         Document {
             blocks: self.blocks,
+        }
+    }
+
+    /// A block for markup that prints nothing, so a change to it is still drift.
+    fn raw(&mut self, start: usize, end: usize) {
+        let first = self.lines.line(start);
+        let section = self
+            .blocks
+            .iter()
+            .rev()
+            .find(|b| b.lines[0] <= first)
+            .map(|b| b.section.clone())
+            .unwrap_or_default();
+        self.push(
+            BlockKind::Raw,
+            start,
+            end,
+            String::new(),
+            0,
+            None,
+            Default::default(),
+            0,
+        );
+        if let Some(b) = self.blocks.last_mut() {
+            b.text = b.source.trim().to_string();
+            b.key = b.text.clone();
+            b.section = section;
         }
     }
 
@@ -508,7 +552,41 @@ impl<'a> Builder<'a> {
     fn html_block(&mut self, start: usize, end: usize) {
         let fragment = &self.text[start..end];
         let mut table_groups: Vec<(usize, usize)> = Vec::new();
-        for piece in html::reduce(fragment) {
+        let pieces = html::reduce(fragment);
+        // Lines no row or paragraph covers (tags, comments) become raw blocks.
+        let (first, last) = (self.lines.line(start), self.lines.end_line(start, end));
+        let mut covered = vec![false; last + 1 - first];
+        for p in &pieces {
+            let a = self.lines.line(start + p.range.start);
+            let b = self
+                .lines
+                .end_line(start + p.range.start, start + p.range.end);
+            for c in covered.iter_mut().take(b + 1 - first).skip(a - first) {
+                *c = true;
+            }
+        }
+        let mut run: Option<(usize, usize)> = None;
+        let mut raws = Vec::new();
+        for (i, c) in covered.iter().enumerate() {
+            let line = first + i;
+            let blank = self.source(line, line).trim().is_empty();
+            match (c, blank, run) {
+                (false, false, Some((a, _))) => run = Some((a, line)),
+                (false, false, None) => run = Some((line, line)),
+                (_, _, Some(r)) => {
+                    raws.push(r);
+                    run = None;
+                }
+                _ => {}
+            }
+        }
+        raws.extend(run);
+        for (a, b) in raws {
+            let s = self.lines.starts[a - 1];
+            let e = self.lines.starts.get(b).copied().unwrap_or(self.text.len());
+            self.raw(s, e);
+        }
+        for piece in pieces {
             let (s, e) = (start + piece.range.start, start + piece.range.end);
             match piece.kind {
                 PieceKind::Row { header, table } => {
@@ -563,7 +641,19 @@ mod tests {
         let doc = Document::parse(
             "---\na: b\n---\n\n# T\n\n## S\n\nPara **x** [l](/u).\n\n* one\n* two\n  * nested\n\n|H|I|\n|---|---|\n|r *1*|v|\n\n::: note\nInside\n:::\n",
         );
-        let kinds: Vec<_> = doc.blocks.iter().map(|b| (b.kind, b.lines, b.text.as_str())).collect();
+        let kinds: Vec<_> = doc
+            .blocks
+            .iter()
+            .filter(|b| b.kind != BlockKind::Raw)
+            .map(|b| (b.kind, b.lines, b.text.as_str()))
+            .collect();
+        let raw: Vec<_> = doc
+            .blocks
+            .iter()
+            .filter(|b| b.kind == BlockKind::Raw)
+            .map(|b| (b.lines[0], b.text.as_str()))
+            .collect();
+        assert_eq!(raw, vec![(19, "::: note"), (21, ":::")]);
         assert_eq!(
             kinds,
             vec![
@@ -579,17 +669,28 @@ mod tests {
                 (BlockKind::Paragraph, [20, 20], "Inside"),
             ]
         );
-        assert_eq!(doc.blocks[8].raw_cells, vec!["r *1*", "v"]);
-        assert_eq!(doc.blocks[8].section, vec!["S"]);
-        assert_eq!(doc.columns(&doc.blocks[8]), vec!["H", "I"]);
+        let row = &doc.blocks[8];
+        assert_eq!(row.raw_cells, vec!["r *1*", "v"]);
+        assert_eq!(row.section, vec!["S"]);
+        assert_eq!(doc.columns(row), vec!["H", "I"]);
         assert_eq!(doc.blocks[6].level, 2);
     }
 
     #[test]
     fn html_table_rows_have_lines() {
-        let doc = Document::parse("<table>\n<tr>\n<th>A</th>\n</tr>\n<tr>\n<td>x</td>\n</tr>\n</table>\n");
-        assert_eq!(doc.blocks.len(), 2);
-        assert_eq!(doc.blocks[1].lines, [5, 7]);
-        assert!(doc.blocks[0].header);
+        let doc = Document::parse(
+            "<table>\n<tr>\n<th>A</th>\n</tr>\n<tr>\n<td>x</td>\n</tr>\n</table>\n",
+        );
+        let kinds: Vec<_> = doc.blocks.iter().map(|b| (b.kind, b.lines)).collect();
+        assert_eq!(
+            kinds,
+            vec![
+                (BlockKind::Raw, [1, 1]),
+                (BlockKind::TableRow, [2, 4]),
+                (BlockKind::TableRow, [5, 7]),
+                (BlockKind::Raw, [8, 8]),
+            ]
+        );
+        assert!(doc.blocks[1].header);
     }
 }

@@ -78,8 +78,11 @@ impl Options {
     pub fn with_ignores(mut self, patterns: &[String]) -> Result<Self> {
         for p in patterns {
             let re = Regex::new(p).map_err(|e| {
-                Error::msg(format!("bad --ignore regex {p:?}: {}", e.to_string().lines().last().unwrap_or("")))
-                    .help("use Rust regex syntax, e.g. '^Was this article helpful\\?$'")
+                Error::msg(format!(
+                    "bad --ignore regex {p:?}: {}",
+                    e.to_string().lines().last().unwrap_or("")
+                ))
+                .help("use Rust regex syntax, e.g. '^Was this article helpful\\?$'")
             })?;
             self.ignore.push(re);
         }
@@ -268,7 +271,9 @@ pub fn copies_in_dir(project: &Project, dir: &Path) -> Result<Vec<Copy>> {
         let mut files: Vec<PathBuf> = std::fs::read_dir(slug_dir.path())
             .map_err(|e| Error::io(slug_dir.path(), &e))?
             .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.is_file() && matches!(p.extension().and_then(|e| e.to_str()), Some("md" | "txt")))
+            .filter(|p| {
+                p.is_file() && matches!(p.extension().and_then(|e| e.to_str()), Some("md" | "txt"))
+            })
             .collect();
         files.sort();
         for path in files {
@@ -307,7 +312,12 @@ pub fn read_copy(path: &Path) -> Result<String> {
 }
 
 /// Checks every copy (in parallel) and builds the report; the first error stops the run.
-pub fn check(project: &Project, renderer: &Renderer<'_>, copies: &[Copy], opts: &Options) -> Result<Report> {
+pub fn check(
+    project: &Project,
+    renderer: &Renderer<'_>,
+    copies: &[Copy],
+    opts: &Options,
+) -> Result<Report> {
     let pages: Vec<Result<PageReport>> = copies
         .par_iter()
         .map(|c| {
@@ -379,7 +389,10 @@ pub fn normalise(raw: &str, mut notes: Option<&mut Vec<String>>) -> String {
     let crlf = s.matches("\r\n").count();
     let text = if s.contains('\r') {
         if crlf > 0 {
-            note(format!("CRLF line endings were normalised ({})", plural(crlf, "line")));
+            note(format!(
+                "CRLF line endings were normalised ({})",
+                plural(crlf, "line")
+            ));
         } else {
             note("CR line endings were normalised".into());
         }
@@ -398,7 +411,10 @@ pub fn normalise(raw: &str, mut notes: Option<&mut Vec<String>>) -> String {
         out.push('\n');
     }
     if trailing > 0 {
-        note(format!("trailing whitespace was ignored on {}", plural(trailing, "line")));
+        note(format!(
+            "trailing whitespace was ignored on {}",
+            plural(trailing, "line")
+        ));
     }
     // `split` yields one piece after the last newline; drop the newline added after it.
     out.pop();
@@ -408,7 +424,10 @@ pub fn normalise(raw: &str, mut notes: Option<&mut Vec<String>>) -> String {
         if newlines == 0 {
             note("the final newline is missing".into());
         } else if newlines > 1 {
-            note(format!("{} at the end were ignored", plural(newlines - 1, "extra blank line")));
+            note(format!(
+                "{} at the end were ignored",
+                plural(newlines - 1, "extra blank line")
+            ));
         }
     }
     let mut result = body.to_string();
@@ -507,13 +526,16 @@ pub fn tokens(s: &str) -> Vec<&str> {
         let rest = &s[i..];
         let c = rest.chars().next().unwrap_or(' ');
         let len = if c.is_whitespace() {
-            rest.find(|c: char| !c.is_whitespace()).unwrap_or(rest.len())
+            rest.find(|c: char| !c.is_whitespace())
+                .unwrap_or(rest.len())
         } else if let Some(n) = special_len(rest) {
             n
         } else {
             let mut n = c.len_utf8();
             for (k, ch) in rest.char_indices().skip(1) {
-                if ch.is_whitespace() || (matches!(ch, '[' | '`' | '<' | '!') && special_len(&rest[k..]).is_some()) {
+                if ch.is_whitespace()
+                    || (matches!(ch, '[' | '`' | '<' | '!') && special_len(&rest[k..]).is_some())
+                {
                     break;
                 }
                 n = k + ch.len_utf8();
@@ -632,6 +654,7 @@ fn describe(b: &Block) -> String {
         BlockKind::TableRow => format!("table row \"{}\"", b.key),
         BlockKind::Code => "code block".to_string(),
         BlockKind::Rule => "horizontal rule".to_string(),
+        BlockKind::Raw => format!("markup `{}`", short(&b.text, 6)),
     }
 }
 
@@ -659,7 +682,15 @@ fn changed_columns(doc: &Document, e: &Block, p: &Block) -> Option<String> {
         .zip(&p.raw_cells)
         .enumerate()
         .filter(|(_, (a, b))| a != b)
-        .map(|(i, _)| format!("\"{}\"", names.get(i).cloned().unwrap_or_else(|| format!("#{}", i + 1))))
+        .map(|(i, _)| {
+            format!(
+                "\"{}\"",
+                names
+                    .get(i)
+                    .cloned()
+                    .unwrap_or_else(|| format!("#{}", i + 1))
+            )
+        })
         .collect();
     match diff.len() {
         0 => None,
@@ -681,9 +712,20 @@ enum Pair {
 
 /// Pairs the blocks of one differing region: same kind and key first (in order), then same
 /// kind and similar text by position; the rest stay unpaired.
-fn pair_region(exp: &[Block], publ: &[Block], e: std::ops::Range<usize>, p: std::ops::Range<usize>) -> Vec<Pair> {
-    let ek: Vec<(BlockKind, &str)> = exp[e.clone()].iter().map(|b| (b.kind, b.key.as_str())).collect();
-    let pk: Vec<(BlockKind, &str)> = publ[p.clone()].iter().map(|b| (b.kind, b.key.as_str())).collect();
+fn pair_region(
+    exp: &[Block],
+    publ: &[Block],
+    e: std::ops::Range<usize>,
+    p: std::ops::Range<usize>,
+) -> Vec<Pair> {
+    let ek: Vec<(BlockKind, &str)> = exp[e.clone()]
+        .iter()
+        .map(|b| (b.kind, b.key.as_str()))
+        .collect();
+    let pk: Vec<(BlockKind, &str)> = publ[p.clone()]
+        .iter()
+        .map(|b| (b.kind, b.key.as_str()))
+        .collect();
     let mut pairs = Vec::new();
     for op in similar::capture_diff_slices(Algorithm::Myers, &ek, &pk) {
         let (o, n) = (op.old_range(), op.new_range());
@@ -701,7 +743,10 @@ fn pair_region(exp: &[Block], publ: &[Block], e: std::ops::Range<usize>, p: std:
                     let ea = &exp[e.start + a];
                     let found = (cursor..n.len()).find(|&k| {
                         let pb = &publ[p.start + n.start + k];
-                        !used[k] && pb.kind == ea.kind && (ea.kind == BlockKind::Heading || similarity(&ea.text, &pb.text) >= 0.5)
+                        !used[k]
+                            && pb.kind == ea.kind
+                            && (ea.kind == BlockKind::Heading
+                                || similarity(&ea.text, &pb.text) >= 0.5)
                     });
                     match found {
                         Some(k) => {
@@ -729,9 +774,16 @@ fn pair_region(exp: &[Block], publ: &[Block], e: std::ops::Range<usize>, p: std:
     pairs
 }
 
-fn compare_blocks(exp: &Document, publ: &Document, tl: &[Option<TemplateLine>], deadline: Instant) -> Vec<Hunk> {
-    let ekeys: Vec<(BlockKind, String)> = exp.blocks.iter().map(|b| (b.kind, b.content())).collect();
-    let pkeys: Vec<(BlockKind, String)> = publ.blocks.iter().map(|b| (b.kind, b.content())).collect();
+fn compare_blocks(
+    exp: &Document,
+    publ: &Document,
+    tl: &[Option<TemplateLine>],
+    deadline: Instant,
+) -> Vec<Hunk> {
+    let ekeys: Vec<(BlockKind, String)> =
+        exp.blocks.iter().map(|b| (b.kind, b.content())).collect();
+    let pkeys: Vec<(BlockKind, String)> =
+        publ.blocks.iter().map(|b| (b.kind, b.content())).collect();
     let ops = capture_diff_slices_deadline(Algorithm::Myers, &ekeys, &pkeys, Some(deadline));
     let pairs: Vec<Pair> = ops
         .iter()
@@ -772,13 +824,29 @@ fn compare_blocks(exp: &Document, publ: &Document, tl: &[Option<TemplateLine>], 
                 if e.kind == BlockKind::Heading && e.level != p.level {
                     detail = Some(format!("level {} → {}", e.level, p.level));
                 }
-                hunks.push(hunk(HunkKind::Changed, location(e, detail), Some(e), Some(p), tl, p.lines[0], deadline));
+                hunks.push(hunk(
+                    HunkKind::Changed,
+                    location(e, detail),
+                    Some(e),
+                    Some(p),
+                    tl,
+                    p.lines[0],
+                    deadline,
+                ));
             }
             Pair::Expected(a) if moved_from[a] => {}
             Pair::Expected(a) => {
                 let e = &exp.blocks[a];
                 let anchor = anchor_for(publ, &ops, a);
-                hunks.push(hunk(HunkKind::Removed, location(e, None), Some(e), None, tl, anchor, deadline));
+                hunks.push(hunk(
+                    HunkKind::Removed,
+                    location(e, None),
+                    Some(e),
+                    None,
+                    tl,
+                    anchor,
+                    deadline,
+                ));
             }
             Pair::Published(b) => {
                 let p = &publ.blocks[b];
@@ -786,9 +854,25 @@ fn compare_blocks(exp: &Document, publ: &Document, tl: &[Option<TemplateLine>], 
                     Some(a) => {
                         let e = &exp.blocks[a];
                         let detail = Some(format!("moved from expected line {}", e.lines[0]));
-                        hunks.push(hunk(HunkKind::Moved, location(e, detail), Some(e), Some(p), tl, p.lines[0], deadline));
+                        hunks.push(hunk(
+                            HunkKind::Moved,
+                            location(e, detail),
+                            Some(e),
+                            Some(p),
+                            tl,
+                            p.lines[0],
+                            deadline,
+                        ));
                     }
-                    None => hunks.push(hunk(HunkKind::Added, location(p, None), None, Some(p), tl, p.lines[0], deadline)),
+                    None => hunks.push(hunk(
+                        HunkKind::Added,
+                        location(p, None),
+                        None,
+                        Some(p),
+                        tl,
+                        p.lines[0],
+                        deadline,
+                    )),
                 }
             }
         }
@@ -801,7 +885,12 @@ fn compare_blocks(exp: &Document, publ: &Document, tl: &[Option<TemplateLine>], 
 fn anchor_for(publ: &Document, ops: &[DiffOp], a: usize) -> usize {
     let mut anchor = 1;
     for op in ops {
-        if let DiffOp::Equal { old_index, new_index, len } = *op {
+        if let DiffOp::Equal {
+            old_index,
+            new_index,
+            len,
+        } = *op
+        {
             if old_index < a {
                 let last = (old_index + len - 1).min(a - 1);
                 let b = new_index + (last - old_index);
@@ -821,9 +910,14 @@ fn hunk(
     anchor: usize,
     deadline: Instant,
 ) -> Hunk {
-    let expected = e.map(Block::content);
-    let published = p.map(Block::content);
-    let words = word_diff(expected.as_deref().unwrap_or(""), published.as_deref().unwrap_or(""), deadline);
+    // Show the lines as written; blocks were matched on their content.
+    let expected = e.map(|b| b.source.clone());
+    let published = p.map(|b| b.source.clone());
+    let words = word_diff(
+        expected.as_deref().unwrap_or(""),
+        published.as_deref().unwrap_or(""),
+        deadline,
+    );
     Hunk {
         kind,
         location,
@@ -845,13 +939,33 @@ fn compare_text(
     opts: &Options,
     deadline: Instant,
 ) -> Vec<Hunk> {
-    let keep = |l: &str| (opts.strict_blank_lines || !l.trim().is_empty()) && !opts.ignore.iter().any(|re| re.is_match(l));
-    let exp: Vec<(usize, &str)> = text.text.lines().enumerate().filter(|(_, l)| keep(l)).map(|(i, l)| (i + 1, l)).collect();
-    let publ: Vec<(usize, &str)> = published.lines().enumerate().filter(|(_, l)| keep(l)).map(|(i, l)| (i + 1, l)).collect();
+    let keep = |l: &str| {
+        (opts.strict_blank_lines || !l.trim().is_empty())
+            && !opts.ignore.iter().any(|re| re.is_match(l))
+    };
+    let exp: Vec<(usize, &str)> = text
+        .text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| keep(l))
+        .map(|(i, l)| (i + 1, l))
+        .collect();
+    let publ: Vec<(usize, &str)> = published
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| keep(l))
+        .map(|(i, l)| (i + 1, l))
+        .collect();
     let a: Vec<&str> = exp.iter().map(|x| x.1).collect();
     let b: Vec<&str> = publ.iter().map(|x| x.1).collect();
     let ops = capture_diff_slices_deadline(Algorithm::Myers, &a, &b, Some(deadline));
-    let block_of = |line: usize| text.blocks.get(line - 1).copied().flatten().map(|i| &doc.blocks[i]);
+    let block_of = |line: usize| {
+        text.blocks
+            .get(line - 1)
+            .copied()
+            .flatten()
+            .map(|i| &doc.blocks[i])
+    };
     let mut hunks: Vec<Hunk> = Vec::new();
     for op in &ops {
         let (o, n) = (op.old_range(), op.new_range());
@@ -886,8 +1000,12 @@ fn compare_text(
             Some(l) => l[0],
             None => n.start.checked_sub(1).map_or(1, |i| publ[i].0 + 1),
         };
-        let template = e_lines.and_then(|_| block).and_then(|b| template_at(tl, b.lines[0]));
-        let words = word_diff(expected.as_deref().unwrap_or(""), published_t.as_deref().unwrap_or(""), deadline);
+        let template = e_lines.and(block).and_then(|b| template_at(tl, b.lines[0]));
+        let words = word_diff(
+            expected.as_deref().unwrap_or(""),
+            published_t.as_deref().unwrap_or(""),
+            deadline,
+        );
         hunks.push(Hunk {
             kind,
             location,
@@ -905,7 +1023,10 @@ fn compare_text(
     while i < hunks.len() {
         if hunks[i].kind == HunkKind::Removed {
             let text = hunks[i].expected.clone();
-            if let Some(j) = hunks.iter().position(|h| h.kind == HunkKind::Added && h.published == text) {
+            if let Some(j) = hunks
+                .iter()
+                .position(|h| h.kind == HunkKind::Added && h.published == text)
+            {
                 let added = hunks.remove(j);
                 let i = if j < i { i - 1 } else { i };
                 let h = &mut hunks[i];
@@ -933,7 +1054,16 @@ mod tests {
     fn tokens_keep_links_and_code_whole() {
         assert_eq!(
             tokens("see [the docs](/a b) and `x y`."),
-            vec!["see", " ", "[the docs](/a b)", " ", "and", " ", "`x y`", "."]
+            vec![
+                "see",
+                " ",
+                "[the docs](/a b)",
+                " ",
+                "and",
+                " ",
+                "`x y`",
+                "."
+            ]
         );
         assert_eq!(tokens("a<b>c</b>"), vec!["a", "<b>", "c", "</b>"]);
     }

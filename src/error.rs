@@ -51,7 +51,7 @@ impl Error {
             std::io::ErrorKind::PermissionDenied => "check the file's permissions",
             _ => "check the file and the disk",
         };
-        Error::in_file(file, format!("{}", io_message(err))).help(help)
+        Error::in_file(file, io_message(err)).help(help)
     }
 
     /// Adds the 1-based line (and column) the error points at.
@@ -113,8 +113,14 @@ pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let offset = offset.min(text.len());
     let before = &text.as_bytes()[..offset];
     let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
-    let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
-    let column = String::from_utf8_lossy(&before[line_start..]).chars().count() + 1;
+    let line_start = before
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |p| p + 1);
+    let column = String::from_utf8_lossy(&before[line_start..])
+        .chars()
+        .count()
+        + 1;
     (line, column)
 }
 

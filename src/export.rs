@@ -19,7 +19,7 @@ pub struct Text {
 
 fn block_lines(b: &Block) -> Vec<String> {
     match b.kind {
-        BlockKind::FrontMatter | BlockKind::Rule => Vec::new(),
+        BlockKind::FrontMatter | BlockKind::Rule | BlockKind::Raw => Vec::new(),
         BlockKind::TableRow => vec![b.cells.join(" ")],
         BlockKind::ListItem => {
             let indent = "  ".repeat(b.level.max(1));

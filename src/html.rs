@@ -282,7 +282,10 @@ mod tests {
         let pieces = reduce(html);
         assert_eq!(pieces.len(), 3);
         assert_eq!(pieces[0].cells, vec!["A", "B"]);
-        assert!(matches!(pieces[0].kind, PieceKind::Row { header: true, .. }));
+        assert!(matches!(
+            pieces[0].kind,
+            PieceKind::Row { header: true, .. }
+        ));
         assert_eq!(pieces[1].cells, vec!["x & y", "1 2 link"]);
         assert_eq!(pieces[1].raw_cells[1], "1</br>2 <a href=\"/u\">link</a>");
         assert_eq!(pieces[2].cells, vec!["After it"]);

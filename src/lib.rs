@@ -6,11 +6,14 @@
 //! compares published copies, and [`report`] prints the drift in each format.
 
 pub mod document;
+pub mod drift;
 pub mod error;
 pub mod export;
 pub mod frontmatter;
 pub mod generate;
 pub mod html;
+pub mod lint;
 pub mod output;
 pub mod project;
 pub mod render;
+pub mod report;

@@ -7,11 +7,11 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use docvar::error::{read_text, Error, Result};
+use docvar::export;
 use docvar::generate::{self, Selection};
 use docvar::output::{self, Status};
 use docvar::project::Project;
 use docvar::render::Renderer;
-use docvar::export;
 
 const EXAMPLES: &str = "\
 Examples:
@@ -29,7 +29,13 @@ Exit codes: 0 success, 1 check failed / drift found, 2 bad input or usage.";
 #[command(name = "docvar", version, about, after_help = EXAMPLES)]
 struct Cli {
     /// Project root (holding templates/, variants/ and docvar.toml).
-    #[arg(short = 'C', long = "project", global = true, default_value = ".", value_name = "DIR")]
+    #[arg(
+        short = 'C',
+        long = "project",
+        global = true,
+        default_value = ".",
+        value_name = "DIR"
+    )]
     project: PathBuf,
     #[command(subcommand)]
     command: Command,
@@ -38,7 +44,9 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Render every page for every variant into out/ as Markdown and plain text.
-    #[command(after_help = "Examples:\n  docvar generate\n  docvar generate --check\n  docvar generate --variant psaas-appliance --page disaster-recovery-raci\n  docvar generate --out /tmp/preview")]
+    #[command(
+        after_help = "Examples:\n  docvar generate\n  docvar generate --check\n  docvar generate --variant psaas-appliance --page disaster-recovery-raci\n  docvar generate --out /tmp/preview"
+    )]
     Generate {
         /// Only this variant (repeatable).
         #[arg(long = "variant", value_name = "SLUG")]
@@ -57,7 +65,9 @@ enum Command {
         quiet: bool,
     },
     /// Print Markdown files (published copies too) as plain text or HTML.
-    #[command(after_help = "Examples:\n  docvar export out/appliance/roles-and-responsibilities.md\n  docvar export --to html page.md > page.html")]
+    #[command(
+        after_help = "Examples:\n  docvar export out/appliance/roles-and-responsibilities.md\n  docvar export --to html page.md > page.html"
+    )]
     Export {
         /// Markdown files.
         #[arg(required = true, value_name = "FILE")]
@@ -68,6 +78,107 @@ enum Command {
     },
     /// List pages x variants and the variables each page uses.
     List,
+    /// Check the RACI tables of every rendered page.
+    ///
+    /// Each row needs exactly one Accountable party, at least one Responsible, only the
+    /// letters R, A, C and I (notes may follow them), and a letter for every party.
+    #[command(after_help = LINT_EXAMPLES)]
+    Lint {
+        /// Only this page (repeatable).
+        #[arg(long = "page", value_name = "NAME")]
+        pages: Vec<String>,
+        /// Only this variant (repeatable).
+        #[arg(long = "variant", value_name = "SLUG")]
+        variants: Vec<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "human")]
+        format: LintFormat,
+    },
+    /// Print a shell completion script to stdout.
+    #[command(
+        after_help = "Examples:\n  docvar completions bash > ~/.local/share/bash-completion/completions/docvar\n  docvar completions zsh > \"${fpath[1]}/_docvar\"\n  docvar completions fish > ~/.config/fish/completions/docvar.fish\n  docvar completions powershell >> $PROFILE"
+    )]
+    Completions {
+        /// The shell to complete for.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff) to stdout.
+    #[command(
+        after_help = "Examples:\n  docvar man > docvar.1 && man ./docvar.1\n  docvar man | gzip > /usr/local/share/man/man1/docvar.1.gz"
+    )]
+    Man,
+    /// Report where published copies drifted from what their template renders.
+    #[command(after_help = DIFF_EXAMPLES)]
+    Diff(DiffArgs),
+}
+
+const DIFF_EXAMPLES: &str = "\
+Examples:
+  docvar diff                                   every copy the variant files declare
+  docvar diff --format markdown > comment.md    a pull-request comment
+  docvar diff --format github                   workflow annotations
+  docvar diff --format unified | git apply      restore the template's text
+  docvar diff --page roles-and-responsibilities --variant appliance copy.md
+  docvar diff --published exported/ --ignore '^Was this article helpful\\?$'
+
+Exit codes: 0 no drift, 1 drift found, 2 error.";
+
+#[derive(clap::Args)]
+struct DiffArgs {
+    /// Published copies of --page for --variant (default: the copies the variant files declare).
+    #[arg(value_name = "FILE", requires_all = ["page", "variant"])]
+    files: Vec<PathBuf>,
+    /// Page the FILEs are copies of.
+    #[arg(long, value_name = "NAME")]
+    page: Option<String>,
+    /// Product the FILEs belong to.
+    #[arg(long, value_name = "SLUG")]
+    variant: Option<String>,
+    /// Check every copy in a folder laid out like out/ (<slug>/<page>.md or .txt).
+    #[arg(long, value_name = "DIR", conflicts_with = "files")]
+    published: Option<PathBuf>,
+    /// Read FILEs as this format instead of by extension (.txt = text).
+    #[arg(long = "as", value_enum, value_name = "FORMAT")]
+    as_format: Option<AsFormat>,
+    /// Report blank-line-only differences in plain-text copies.
+    #[arg(long)]
+    strict_blank_lines: bool,
+    /// Drop lines matching REGEX from both sides (repeatable; adds to `ignore` in docvar.toml).
+    #[arg(long, value_name = "REGEX")]
+    ignore: Vec<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "human")]
+    format: DiffFormat,
+    /// Colour in the human format.
+    #[arg(long, value_enum, default_value = "auto")]
+    color: ColorChoice,
+    /// Write the rendered page over each drifted copy, then report what changed.
+    #[arg(long)]
+    fix: bool,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum AsFormat {
+    Text,
+    Markdown,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum DiffFormat {
+    Human,
+    Unified,
+    Json,
+    Markdown,
+    Github,
+    Html,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ColorChoice {
+    Auto,
+    Always,
+    Never,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -95,9 +206,23 @@ fn run(cli: Cli) -> Result<ExitCode> {
             out,
             check,
             quiet,
-        } => cmd_generate(&cli.project, Selection { variants, pages }, out, check, quiet),
+        } => cmd_generate(
+            &cli.project,
+            Selection { variants, pages },
+            out,
+            check,
+            quiet,
+        ),
         Command::Export { files, to } => cmd_export(&files, to),
         Command::List => cmd_list(&cli.project),
+        Command::Lint {
+            pages,
+            variants,
+            format,
+        } => cmd_lint(&cli.project, Selection { variants, pages }, format),
+        Command::Completions { shell } => cmd_completions(shell),
+        Command::Man => cmd_man(),
+        Command::Diff(args) => cmd_diff(&cli.project, args),
     }
 }
 
@@ -105,7 +230,13 @@ fn load(root: &std::path::Path) -> Result<Project> {
     Project::load(root)
 }
 
-fn cmd_generate(root: &std::path::Path, sel: Selection, out: Option<PathBuf>, check: bool, quiet: bool) -> Result<ExitCode> {
+fn cmd_generate(
+    root: &std::path::Path,
+    sel: Selection,
+    out: Option<PathBuf>,
+    check: bool,
+    quiet: bool,
+) -> Result<ExitCode> {
     let project = load(root)?;
     sel.validate(&project)?;
     let renderer = Renderer::new(&project)?;
@@ -126,11 +257,20 @@ fn cmd_generate(root: &std::path::Path, sel: Selection, out: Option<PathBuf>, ch
     if check {
         let mut stdout = std::io::stdout().lock();
         for (rel, status) in &report {
-            let _ = writeln!(stdout, "{:<8} {}", status.as_str(), out_dir.join(rel).display());
+            let _ = writeln!(
+                stdout,
+                "{:<8} {}",
+                status.as_str(),
+                out_dir.join(rel).display()
+            );
         }
         if report.is_empty() {
             if !quiet {
-                eprintln!("{} files in {} are up to date", planned.len(), out_dir.display());
+                eprintln!(
+                    "{} files in {} are up to date",
+                    planned.len(),
+                    out_dir.display()
+                );
             }
             return Ok(ExitCode::SUCCESS);
         }
@@ -192,10 +332,17 @@ fn cmd_list(root: &std::path::Path) -> Result<ExitCode> {
     out.push_str(&format!("variants: {}\n\n", slugs.join(", ")));
     for page in &project.pages {
         out.push_str(&format!("{} ({})\n", page.name, page.path.display()));
-        out.push_str(&format!("  variables: {}\n", renderer.variables(&page.name).join(", ")));
+        out.push_str(&format!(
+            "  variables: {}\n",
+            renderer.variables(&page.name).join(", ")
+        ));
         for v in &project.variants {
             let settings = v.page(&page.name);
-            let published: Vec<String> = settings.published.iter().map(|p| p.display().to_string()).collect();
+            let published: Vec<String> = settings
+                .published
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect();
             out.push_str(&format!(
                 "  {:<20} -> {}/{}/{}.md{}\n",
                 v.slug,
@@ -222,4 +369,171 @@ fn plural(n: usize, word: &str) -> String {
     } else {
         format!("{n} {word}s")
     }
+}
+
+fn cmd_diff(root: &std::path::Path, args: DiffArgs) -> Result<ExitCode> {
+    use docvar::drift::{self, CopyFormat};
+    use docvar::report::{self, Format};
+    let project = load(root)?;
+    let renderer = Renderer::new(&project)?;
+    let copies = if !args.files.is_empty() {
+        let page = args.page.clone().unwrap_or_default();
+        let variant = args.variant.clone().unwrap_or_default();
+        project.page(&page)?;
+        project.variant(&variant)?;
+        args.files
+            .iter()
+            .map(|f| drift::Copy {
+                page: page.clone(),
+                variant: variant.clone(),
+                path: f.clone(),
+                format: match args.as_format {
+                    Some(AsFormat::Text) => CopyFormat::Text,
+                    Some(AsFormat::Markdown) => CopyFormat::Markdown,
+                    None => CopyFormat::of(f),
+                },
+            })
+            .collect()
+    } else if let Some(dir) = &args.published {
+        let mut copies = drift::copies_in_dir(&project, dir)?;
+        if let Some(AsFormat::Text) = args.as_format {
+            copies.iter_mut().for_each(|c| c.format = CopyFormat::Text);
+        }
+        copies
+    } else {
+        if args.page.is_some() || args.variant.is_some() {
+            return Err(Error::msg("--page and --variant need FILE arguments").help(
+                "give the copies to check, e.g. `docvar diff --page P --variant V copy.md`",
+            ));
+        }
+        let copies = drift::declared_copies(&project);
+        if copies.is_empty() {
+            return Err(Error::msg("no published copies to check")
+                .help("list them in the variant files ([pages.<page>] published = [...]), or pass FILEs or --published DIR"));
+        }
+        copies
+    };
+    let mut patterns = project.config.ignore.clone();
+    patterns.extend(args.ignore.iter().cloned());
+    let opts = drift::Options {
+        strict_blank_lines: args.strict_blank_lines,
+        ..Default::default()
+    }
+    .with_ignores(&patterns)?;
+    let report = drift::check(&project, &renderer, &copies, &opts)?;
+    let format = match args.format {
+        DiffFormat::Human => Format::Human,
+        DiffFormat::Unified => Format::Unified,
+        DiffFormat::Json => Format::Json,
+        DiffFormat::Markdown => Format::Markdown,
+        DiffFormat::Github => Format::Github,
+        DiffFormat::Html => Format::Html,
+    };
+    let color = match args.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            std::io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        }
+    };
+    let text = report::print(&report, format, color);
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout.write_all(text.as_bytes());
+    if args.fix {
+        let mut fixed = 0;
+        for page in report
+            .pages
+            .iter()
+            .filter(|p| p.status == docvar::drift::Status::Drifted)
+        {
+            output::replace_file(
+                std::path::Path::new(&page.published),
+                page.expected_text.as_bytes(),
+            )?;
+            let _ = writeln!(
+                stdout,
+                "fixed    {} ({} hunks restored)",
+                page.published,
+                page.hunks.len()
+            );
+            fixed += 1;
+        }
+        eprintln!(
+            "{} rewritten from the templates",
+            plural(fixed, "published copy").replace("copys", "copies")
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    Ok(if report.has_drift() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+const LINT_EXAMPLES: &str = "\
+Examples:
+  docvar lint                                  every page of every product
+  docvar lint --page disaster-recovery-raci    one page
+  docvar lint --format json > lint.json        machine-readable findings
+  docvar lint --format github                  workflow annotations in CI
+
+Known exceptions go in docvar.toml:
+  [lint]
+  allow = [{ page = \"roles-and-responsibilities\", row = \"Operations Handover\", reason = \"...\" }]
+
+Exit codes: 0 no findings, 1 findings, 2 bad input.";
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum LintFormat {
+    Human,
+    Json,
+    Github,
+}
+
+fn cmd_lint(root: &std::path::Path, sel: Selection, format: LintFormat) -> Result<ExitCode> {
+    use docvar::lint::{self, print};
+    let project = load(root)?;
+    sel.validate(&project)?;
+    let renderer = Renderer::new(&project)?;
+    let outcome = lint::check(&project, &renderer, &sel)?;
+    let text = match format {
+        LintFormat::Human => print::human(&outcome),
+        LintFormat::Json => print::json(&outcome),
+        LintFormat::Github => print::github(&outcome),
+    };
+    let _ = std::io::stdout().lock().write_all(text.as_bytes());
+    // Entries for pages or variants left out of the selection would look unused.
+    if sel.pages.is_empty() && sel.variants.is_empty() {
+        for w in print::unused_allows(&project, &outcome) {
+            eprintln!("warning: {w}");
+        }
+    }
+    if format != LintFormat::Json {
+        eprintln!("{}", print::summary(&outcome));
+    }
+    Ok(if outcome.findings.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+fn cmd_completions(shell: clap_complete::Shell) -> Result<ExitCode> {
+    let mut cmd = <Cli as clap::CommandFactory>::command();
+    let mut out = Vec::new();
+    clap_complete::generate(shell, &mut cmd, "docvar", &mut out);
+    let _ = std::io::stdout().lock().write_all(&out);
+    Ok(ExitCode::SUCCESS)
+}
+
+fn cmd_man() -> Result<ExitCode> {
+    let cmd = <Cli as clap::CommandFactory>::command();
+    let mut out = Vec::new();
+    clap_mangen::Man::new(cmd)
+        .render(&mut out)
+        .map_err(|e| Error::msg(format!("cannot render the man page: {e}")))?;
+    let _ = std::io::stdout().lock().write_all(&out);
+    Ok(ExitCode::SUCCESS)
 }

@@ -93,7 +93,11 @@ fn existing(out: &Path) -> Result<BTreeSet<PathBuf>> {
 
 /// Files in out/ that differ from `planned`. `scope` limits extra-file detection to files a
 /// filtered run is responsible for (all files when `None`).
-pub fn check(out: &Path, planned: &[Planned], scope: Option<&dyn Fn(&Path) -> bool>) -> Result<Vec<(PathBuf, Status)>> {
+pub fn check(
+    out: &Path,
+    planned: &[Planned],
+    scope: Option<&dyn Fn(&Path) -> bool>,
+) -> Result<Vec<(PathBuf, Status)>> {
     check_out_dir(out)?;
     let mut report = Vec::new();
     let wanted: BTreeSet<&PathBuf> = planned.iter().map(|p| &p.rel).collect();
@@ -102,7 +106,9 @@ pub fn check(out: &Path, planned: &[Planned], scope: Option<&dyn Fn(&Path) -> bo
         match fs::read(&path) {
             Ok(bytes) if bytes == p.bytes => {}
             Ok(_) => report.push((p.rel.clone(), Status::Stale)),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => report.push((p.rel.clone(), Status::Missing)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                report.push((p.rel.clone(), Status::Missing))
+            }
             Err(e) => return Err(Error::io(&path, &e)),
         }
     }
@@ -123,7 +129,8 @@ pub struct Lock {
 /// Takes the out/ lock, waiting for another docvar run to finish.
 pub fn lock(out: &Path) -> Result<Lock> {
     check_out_dir(out)?;
-    fs::create_dir_all(out).map_err(|e| Error::io(out, &e).help("check that the output folder can be created"))?;
+    fs::create_dir_all(out)
+        .map_err(|e| Error::io(out, &e).help("check that the output folder can be created"))?;
     let path = out.join(".docvar.lock");
     let file = fs::OpenOptions::new()
         .create(true)
@@ -144,16 +151,25 @@ pub fn write(out: &Path, planned: &[Planned], remove: &[PathBuf]) -> Result<Writ
     let mut staged = Vec::new();
     for p in planned {
         if !is_inside(&p.rel) {
-            return Err(Error::msg(format!("refusing to write {} outside the output folder", p.rel.display())));
+            return Err(Error::msg(format!(
+                "refusing to write {} outside the output folder",
+                p.rel.display()
+            )));
         }
         let path = out.join(&p.rel);
         match fs::symlink_metadata(&path) {
             Ok(m) if m.file_type().is_symlink() => {
-                return Err(Error::in_file(&path, "is a symlink; docvar never writes through links")
-                    .help("remove the link and run again"))
+                return Err(Error::in_file(
+                    &path,
+                    "is a symlink; docvar never writes through links",
+                )
+                .help("remove the link and run again"))
             }
             Ok(m) if m.is_dir() => {
-                return Err(Error::in_file(&path, "is a folder where docvar writes a page").help("remove it"))
+                return Err(
+                    Error::in_file(&path, "is a folder where docvar writes a page")
+                        .help("remove it"),
+                )
             }
             _ => {}
         }
@@ -164,8 +180,10 @@ pub fn write(out: &Path, planned: &[Planned], remove: &[PathBuf]) -> Result<Writ
         let dir = path.parent().unwrap_or(out);
         if let Ok(m) = fs::symlink_metadata(dir) {
             if m.file_type().is_symlink() {
-                return Err(Error::in_file(dir, "is a symlink; docvar never writes through links")
-                    .help("remove the link and run again"));
+                return Err(
+                    Error::in_file(dir, "is a symlink; docvar never writes through links")
+                        .help("remove the link and run again"),
+                );
             }
         }
         fs::create_dir_all(dir).map_err(|e| Error::io(dir, &e))?;
@@ -195,8 +213,10 @@ pub fn write(out: &Path, planned: &[Planned], remove: &[PathBuf]) -> Result<Writ
 /// Replaces one file (a published copy) atomically: temp file beside it, then rename.
 pub fn replace_file(path: &Path, bytes: &[u8]) -> Result<()> {
     if fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) {
-        return Err(Error::in_file(path, "is a symlink; docvar never writes through links")
-            .help("fix the file the link points to instead"));
+        return Err(
+            Error::in_file(path, "is a symlink; docvar never writes through links")
+                .help("fix the file the link points to instead"),
+        );
     }
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,

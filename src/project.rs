@@ -100,14 +100,16 @@ pub struct Variant {
 impl Variant {
     /// 1-based line of the first line that defines `key` (for messages), if found.
     pub fn line_of(&self, key: &str) -> Option<usize> {
-        self.source.lines().position(|l| {
-            let t = l.trim_start();
-            t.strip_prefix(key)
-                .is_some_and(|rest| rest.trim_start().starts_with('='))
-                || t.starts_with(&format!("[{key}"))
-                || t.starts_with(&format!("[pages.{key}"))
-        })
-        .map(|i| i + 1)
+        self.source
+            .lines()
+            .position(|l| {
+                let t = l.trim_start();
+                t.strip_prefix(key)
+                    .is_some_and(|rest| rest.trim_start().starts_with('='))
+                    || t.starts_with(&format!("[{key}"))
+                    || t.starts_with(&format!("[pages.{key}"))
+            })
+            .map(|i| i + 1)
     }
 
     /// The settings of `page` (empty when the variant has none).
@@ -208,14 +210,7 @@ impl Project {
         let config = if config_path.exists() {
             let text = read_text(&config_path)?;
             let table = parse_toml(&config_path, &text)?;
-            let keys = [
-                "templates",
-                "variants",
-                "out",
-                "ignore",
-                "optional",
-                "lint",
-            ];
+            let keys = ["templates", "variants", "out", "ignore", "optional", "lint"];
             for k in table.keys() {
                 if !keys.contains(&k.as_str()) {
                     return Err(unknown_key(&config_path, &text, k, &keys, "docvar.toml"));
@@ -281,10 +276,12 @@ impl Project {
     pub fn page(&self, name: &str) -> Result<&PageTemplate> {
         self.pages.iter().find(|p| p.name == name).ok_or_else(|| {
             let mut e = Error::msg(format!("unknown page {name:?}"));
-            e.help = Some(match suggest(name, self.pages.iter().map(|p| p.name.as_str())) {
-                Some(s) => format!("did you mean {s:?}? (`docvar list` shows the pages)"),
-                None => "`docvar list` shows the pages".into(),
-            });
+            e.help = Some(
+                match suggest(name, self.pages.iter().map(|p| p.name.as_str())) {
+                    Some(s) => format!("did you mean {s:?}? (`docvar list` shows the pages)"),
+                    None => "`docvar list` shows the pages".into(),
+                },
+            );
             e
         })
     }
@@ -298,7 +295,9 @@ impl Project {
                 let mut e = Error::msg(format!("unknown variant {slug:?}"));
                 e.help = Some(
                     match suggest(slug, self.variants.iter().map(|v| v.slug.as_str())) {
-                        Some(s) => format!("did you mean {s:?}? (`docvar list` shows the variants)"),
+                        Some(s) => {
+                            format!("did you mean {s:?}? (`docvar list` shows the variants)")
+                        }
                         None => "`docvar list` shows the variants".into(),
                     },
                 );
@@ -328,10 +327,7 @@ fn unknown_key(path: &Path, text: &str, key: &str, known: &[&str], what: &str) -
         .lines()
         .position(|l| {
             let t = l.trim_start().trim_start_matches('[');
-            t.starts_with(key)
-                && t[key.len()..]
-                    .trim_start()
-                    .starts_with(['=', ']', '.'])
+            t.starts_with(key) && t[key.len()..].trim_start().starts_with(['=', ']', '.'])
         })
         .map(|i| i + 1);
     let help = match suggest(key, known.iter().copied()) {
@@ -351,7 +347,10 @@ fn load_variant(path: &Path, pages: &[PageTemplate]) -> Result<Variant> {
     for k in table.keys() {
         if !VARIANT_KEYS.contains(&k.as_str()) {
             let mut e = unknown_key(path, &source, k, VARIANT_KEYS, "a variant file");
-            if e.help.as_deref().is_some_and(|h| !h.contains("did you mean")) {
+            if e.help
+                .as_deref()
+                .is_some_and(|h| !h.contains("did you mean"))
+            {
                 e.help = Some(format!(
                     "put template variables under [vars] ({k} = ...); a variant file knows: {}",
                     VARIANT_KEYS.join(", ")
@@ -364,13 +363,18 @@ fn load_variant(path: &Path, pages: &[PageTemplate]) -> Result<Variant> {
     let slug = match table.get("slug") {
         Some(toml::Value::String(s)) => s.clone(),
         Some(_) => {
-            return Err(Error::in_file(path, "`slug` must be a string").help("write slug = \"my-product\""))
+            return Err(
+                Error::in_file(path, "`slug` must be a string").help("write slug = \"my-product\"")
+            )
         }
         None => stem,
     };
     check_name("variant slug", &slug).map_err(|m| {
         let mut e = Error::in_file(path, m);
-        if let Some(l) = source.lines().position(|l| l.trim_start().starts_with("slug")) {
+        if let Some(l) = source
+            .lines()
+            .position(|l| l.trim_start().starts_with("slug"))
+        {
             e = e.at(l + 1, None);
         }
         e
@@ -378,14 +382,17 @@ fn load_variant(path: &Path, pages: &[PageTemplate]) -> Result<Variant> {
     let vars = match table.get("vars") {
         Some(toml::Value::Table(t)) => t.clone(),
         Some(_) => {
-            return Err(Error::in_file(path, "`vars` must be a table").help("write [vars] and key = \"value\" lines under it"))
+            return Err(Error::in_file(path, "`vars` must be a table")
+                .help("write [vars] and key = \"value\" lines under it"))
         }
         None => toml::Table::new(),
     };
     let mut vpages = BTreeMap::new();
     if let Some(p) = table.get("pages") {
         let toml::Value::Table(p) = p else {
-            return Err(Error::in_file(path, "`pages` must be a table").help("write [pages.<page>]"));
+            return Err(
+                Error::in_file(path, "`pages` must be a table").help("write [pages.<page>]")
+            );
         };
         for (name, settings) in p {
             if !pages.iter().any(|t| &t.name == name) {
@@ -394,13 +401,19 @@ fn load_variant(path: &Path, pages: &[PageTemplate]) -> Result<Variant> {
                     Some(s) => format!("did you mean `{s}`?"),
                     None => "pages are the templates/*.md.hbs files".to_string(),
                 });
-                if let Some(l) = source.lines().position(|l| l.contains(&format!("pages.{name}"))) {
+                if let Some(l) = source
+                    .lines()
+                    .position(|l| l.contains(&format!("pages.{name}")))
+                {
                     e = e.at(l + 1, None);
                 }
                 return Err(e);
             }
             let toml::Value::Table(settings) = settings else {
-                return Err(Error::in_file(path, format!("pages.{name} must be a table")));
+                return Err(Error::in_file(
+                    path,
+                    format!("pages.{name} must be a table"),
+                ));
             };
             let mut vp = VariantPage::default();
             for (k, v) in settings {
@@ -408,7 +421,10 @@ fn load_variant(path: &Path, pages: &[PageTemplate]) -> Result<Variant> {
                     ("published", toml::Value::Array(items)) => {
                         for item in items {
                             let toml::Value::String(s) = item else {
-                                return Err(Error::in_file(path, format!("pages.{name}.published must list paths as strings")));
+                                return Err(Error::in_file(
+                                    path,
+                                    format!("pages.{name}.published must list paths as strings"),
+                                ));
                             };
                             vp.published.push(PathBuf::from(s));
                         }
@@ -417,11 +433,20 @@ fn load_variant(path: &Path, pages: &[PageTemplate]) -> Result<Variant> {
                     ("front_matter", toml::Value::Table(t)) => vp.front_matter = t.clone(),
                     ("vars", toml::Value::Table(t)) => vp.vars = t.clone(),
                     (k, _) if PAGE_KEYS.contains(&k) => {
-                        return Err(Error::in_file(path, format!("pages.{name}.{k} has the wrong type"))
-                            .help("published is a list of paths; front_matter and vars are tables"))
+                        return Err(Error::in_file(
+                            path,
+                            format!("pages.{name}.{k} has the wrong type"),
+                        )
+                        .help("published is a list of paths; front_matter and vars are tables"))
                     }
                     (k, _) => {
-                        return Err(unknown_key(path, &source, k, PAGE_KEYS, &format!("[pages.{name}]")))
+                        return Err(unknown_key(
+                            path,
+                            &source,
+                            k,
+                            PAGE_KEYS,
+                            &format!("[pages.{name}]"),
+                        ))
                     }
                 }
             }

@@ -75,7 +75,7 @@ fn walk(t: &Template, file: &Path, depth: usize, uses: &mut Uses) {
             line,
             column,
         };
-        let mut param = |p: &Parameter, uses: &mut Uses| {
+        let param = |p: &Parameter, uses: &mut Uses| {
             if let Parameter::Path(_) = p {
                 if let Some(name) = p.as_name() {
                     if depth == 0 || name.starts_with("@root") {
@@ -103,7 +103,11 @@ fn walk(t: &Template, file: &Path, depth: usize, uses: &mut Uses) {
                     param(p, uses);
                 }
                 // `each` and `with` change the context: names inside are relative to it.
-                let inner = if matches!(name, "each" | "with") { depth + 1 } else { depth };
+                let inner = if matches!(name, "each" | "with") {
+                    depth + 1
+                } else {
+                    depth
+                };
                 if let Some(tpl) = &h.template {
                     walk(tpl, file, inner, uses);
                 }
@@ -126,7 +130,9 @@ fn walk(t: &Template, file: &Path, depth: usize, uses: &mut Uses) {
 }
 
 fn root_name(path: &str) -> &str {
-    let p = path.trim_start_matches("@root.").trim_start_matches("@root/");
+    let p = path
+        .trim_start_matches("@root.")
+        .trim_start_matches("@root/");
     p.split(['.', '/', '[']).next().unwrap_or(p)
 }
 
@@ -168,25 +174,40 @@ impl<'p> Renderer<'p> {
                         queue.extend(pu.partials.iter().cloned());
                     }
                     None => {
-                        let known: Vec<&str> = project.partials.iter().map(|p| p.name.as_str()).collect();
+                        let known: Vec<&str> =
+                            project.partials.iter().map(|p| p.name.as_str()).collect();
                         let help = match crate::project::suggest(&u.name, known.iter().copied()) {
                             Some(s) => format!("did you mean {{{{> {s}}}}}? partials live in templates/partials/<name>.hbs"),
                             None => "add templates/partials/<name>.hbs".to_string(),
                         };
-                        return Err(Error::in_file(&u.file, format!("partial {:?} not found", u.name))
-                            .at(u.line, Some(u.column))
-                            .help(help));
+                        return Err(Error::in_file(
+                            &u.file,
+                            format!("partial {:?} not found", u.name),
+                        )
+                        .at(u.line, Some(u.column))
+                        .help(help));
                     }
                 }
             }
-            if let Some(h) = all.helpers.iter().find(|h| !BUILTIN_HELPERS.contains(&h.name.as_str())) {
+            if let Some(h) = all
+                .helpers
+                .iter()
+                .find(|h| !BUILTIN_HELPERS.contains(&h.name.as_str()))
+            {
                 let help = match crate::project::suggest(&h.name, BUILTIN_HELPERS.iter().copied()) {
-                    Some(s) => format!("did you mean `{s}`? docvar has Handlebars' built-in helpers only"),
-                    None => format!("docvar has Handlebars' built-in helpers only: {}", BUILTIN_HELPERS.join(", ")),
+                    Some(s) => {
+                        format!("did you mean `{s}`? docvar has Handlebars' built-in helpers only")
+                    }
+                    None => format!(
+                        "docvar has Handlebars' built-in helpers only: {}",
+                        BUILTIN_HELPERS.join(", ")
+                    ),
                 };
-                return Err(Error::in_file(&h.file, format!("unknown helper `{}`", h.name))
-                    .at(h.line, Some(h.column))
-                    .help(help));
+                return Err(
+                    Error::in_file(&h.file, format!("unknown helper `{}`", h.name))
+                        .at(h.line, Some(h.column))
+                        .help(help),
+                );
             }
             page_vars.insert(page.name.clone(), all.vars);
             registry.register_template(&page.name, tpl);
@@ -286,7 +307,12 @@ impl<'p> Renderer<'p> {
                 .unwrap_or_else(|| PathBuf::from(page));
             let mut err = Error::in_file(
                 &file,
-                format!("cannot render for variant {:?} ({}): {}", variant.slug, variant.path.display(), e.reason()),
+                format!(
+                    "cannot render for variant {:?} ({}): {}",
+                    variant.slug,
+                    variant.path.display(),
+                    e.reason()
+                ),
             )
             .help("check the template's variables against the variant file");
             if let Some(l) = e.line_no {
@@ -308,7 +334,12 @@ impl<'p> Renderer<'p> {
     /// For each line of `rendered` (a render of `page` for `variant`), the template line that
     /// produced it, where it can be told: template lines with their simple `{{var}}`s filled
     /// in and partials inlined are aligned with the rendered lines.
-    pub fn template_lines(&self, page: &str, variant: &Variant, rendered: &str) -> Vec<Option<TemplateLine>> {
+    pub fn template_lines(
+        &self,
+        page: &str,
+        variant: &Variant,
+        rendered: &str,
+    ) -> Vec<Option<TemplateLine>> {
         let ctx = self.context(page, variant);
         let mut approx: Vec<(String, TemplateLine)> = Vec::new();
         if let Some(t) = self.project.pages.iter().find(|p| p.name == page) {
@@ -333,7 +364,14 @@ impl<'p> Renderer<'p> {
         map
     }
 
-    fn expand(&self, source: &str, file: &Path, ctx: &Value, out: &mut Vec<(String, TemplateLine)>, depth: usize) {
+    fn expand(
+        &self,
+        source: &str,
+        file: &Path,
+        ctx: &Value,
+        out: &mut Vec<(String, TemplateLine)>,
+        depth: usize,
+    ) {
         for (i, line) in source.lines().enumerate() {
             let t = line.trim();
             let at = TemplateLine {
@@ -341,8 +379,11 @@ impl<'p> Renderer<'p> {
                 line: i + 1,
             };
             if let Some(name) = t.strip_prefix("{{>").and_then(|r| r.strip_suffix("}}")) {
-                let name = name.trim().split_whitespace().next().unwrap_or("");
-                if let (Some(p), true) = (self.project.partials.iter().find(|p| p.name == name), depth < 8) {
+                let name = name.split_whitespace().next().unwrap_or("");
+                if let (Some(p), true) = (
+                    self.project.partials.iter().find(|p| p.name == name),
+                    depth < 8,
+                ) {
                     self.expand(&p.source, &p.path, ctx, out, depth + 1);
                     continue;
                 }
@@ -377,7 +418,9 @@ fn fill(line: &str, ctx: &Value) -> String {
         if after[end..].starts_with('}') {
             end += 1;
         }
-        let inner = after[..end].trim_matches(|c| c == '{' || c == '}' || c == '~').trim();
+        let inner = after[..end]
+            .trim_matches(|c| c == '{' || c == '}' || c == '~')
+            .trim();
         match ctx.get(inner) {
             Some(Value::String(s)) => out.push_str(s),
             Some(v @ (Value::Number(_) | Value::Bool(_))) => out.push_str(&v.to_string()),

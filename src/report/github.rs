@@ -4,7 +4,9 @@ use crate::drift::{HunkKind, Report};
 use crate::report::{marked, span};
 
 fn escape_data(s: &str) -> String {
-    s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
 }
 
 fn escape_property(s: &str) -> String {
@@ -24,7 +26,10 @@ pub fn print(report: &Report) -> String {
                 HunkKind::Removed => "missing from the published copy",
                 HunkKind::Moved => "moved",
             };
-            let title = format!("docvar drift ({}, {}): {}", page.page, page.variant, h.location);
+            let title = format!(
+                "docvar drift ({}, {}): {}",
+                page.page, page.variant, h.location
+            );
             let template = h
                 .template
                 .as_ref()

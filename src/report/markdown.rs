@@ -62,7 +62,11 @@ pub fn print(report: &Report) -> String {
                 span(h.published_lines),
                 span(h.expected_lines)
             ));
-            let fence = if h.words.iter().any(|w| w.text.contains("```")) { "````" } else { "```" };
+            let fence = if h.words.iter().any(|w| w.text.contains("```")) {
+                "````"
+            } else {
+                "```"
+            };
             out.push_str(&format!("{fence}diff\n"));
             if let Some(e) = &h.expected {
                 for l in e.lines() {

@@ -3,6 +3,7 @@
 //! for pull-request comments, `github` for workflow annotations.
 
 pub mod github;
+pub mod html;
 pub mod human;
 pub mod json;
 pub mod markdown;
@@ -23,6 +24,8 @@ pub enum Format {
     Markdown,
     /// GitHub Actions annotations.
     Github,
+    /// A self-contained HTML page for reviewers.
+    Html,
 }
 
 /// Prints `report` in `format`; `color` applies to `human` only.
@@ -33,6 +36,7 @@ pub fn print(report: &Report, format: Format, color: bool) -> String {
         Format::Json => json::print(report),
         Format::Markdown => markdown::print(report),
         Format::Github => github::print(report),
+        Format::Html => html::print(report),
     }
 }
 

@@ -1,0 +1,67 @@
+//! Shared helpers for the integration tests.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+
+/// The repository root.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The `docvar` binary, run from `dir`.
+pub fn docvar(dir: &Path) -> Command {
+    let mut cmd = Command::cargo_bin("docvar").unwrap();
+    cmd.current_dir(dir).env_remove("NO_COLOR").env_remove("CI");
+    cmd
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+/// A scratch copy of the repository's project (templates, variants, docvar.toml, out/ and
+/// the published fixtures), so a test can change it freely.
+pub fn project_copy() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let r = root();
+    for d in ["templates", "variants", "out", "tests/fixtures/published"] {
+        copy_dir(&r.join(d), &dir.path().join(d));
+    }
+    std::fs::copy(r.join("docvar.toml"), dir.path().join("docvar.toml")).unwrap();
+    dir
+}
+
+/// A fixture's bytes.
+pub fn fixture(rel: &str) -> String {
+    std::fs::read_to_string(root().join("tests/fixtures/published").join(rel)).unwrap()
+}
+
+/// Lines that differ between `a` and `b`: `-N text` (in `a` only) and `+N text` (in `b` only).
+pub fn line_changes(a: &str, b: &str) -> Vec<String> {
+    let diff = similar::TextDiff::from_lines(a, b);
+    let mut out = Vec::new();
+    for change in diff.iter_all_changes() {
+        let line = change.value().trim_end_matches('\n');
+        match change.tag() {
+            similar::ChangeTag::Delete => {
+                out.push(format!("-{} {line}", change.old_index().unwrap() + 1))
+            }
+            similar::ChangeTag::Insert => {
+                out.push(format!("+{} {line}", change.new_index().unwrap() + 1))
+            }
+            similar::ChangeTag::Equal => {}
+        }
+    }
+    out
+}
