@@ -735,6 +735,16 @@ fn pair_region(
                     pairs.push(Pair::Both(e.start + a, p.start + b));
                 }
             }
+            _ if o.len() == n.len()
+                && o.clone()
+                    .zip(n.clone())
+                    .all(|(a, b)| exp[e.start + a].kind == publ[p.start + b].kind) =>
+            {
+                // As many blocks of the same kinds on both sides: each was edited in place.
+                for (a, b) in o.zip(n) {
+                    pairs.push(Pair::Both(e.start + a, p.start + b));
+                }
+            }
             _ => {
                 // Pair leftovers by kind and resemblance, keeping order.
                 let mut used = vec![false; n.len()];

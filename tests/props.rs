@@ -1,0 +1,151 @@
+//! Laws: export never panics, render is deterministic and verbatim, a page diffed with itself
+//! is clean, the unified patch restores the expected page, and a one-line edit is reported at
+//! that line and nowhere else.
+
+mod common;
+
+use docvar::drift::{self, CopyFormat, Options};
+use docvar::export;
+use docvar::project::Project;
+use docvar::render::Renderer;
+use docvar::report::{self, Format};
+use proptest::prelude::*;
+
+fn project() -> Project {
+    Project::load(&common::root()).unwrap()
+}
+
+fn rendered_pages() -> Vec<String> {
+    let p = project();
+    let r = Renderer::new(&p).unwrap();
+    let mut out = Vec::new();
+    for v in &p.variants {
+        for page in &p.pages {
+            out.push(r.render(&page.name, v).unwrap());
+        }
+    }
+    out
+}
+
+/// Applies a unified diff to `text` with `git apply`, the way a user would.
+fn apply(text: &str, patch: &str) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("copy.md"), text).unwrap();
+    std::fs::write(dir.path().join("fix.patch"), patch).unwrap();
+    let out = std::process::Command::new("git")
+        .args(["apply", "fix.patch"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "git apply failed: {}\n{patch}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    std::fs::read_to_string(dir.path().join("copy.md")).unwrap()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn export_and_block_split_never_panic(s in any::<String>()) {
+        let _ = export::to_text(&s);
+        let _ = export::to_html(&s);
+        let _ = docvar::html::reduce(&s);
+    }
+
+    #[test]
+    fn markdownish_input_never_panics(s in "[-#*|<>`\\[\\]()!:\\n a-z0-9]{0,200}") {
+        let doc = docvar::document::Document::parse(&s);
+        for b in &doc.blocks {
+            prop_assert!(b.lines[0] >= 1 && b.lines[0] <= b.lines[1]);
+        }
+        let _ = export::to_text(&s);
+        let a = drift::compare(&s, &s, CopyFormat::Markdown, &[], &Options::default());
+        prop_assert!(a.hunks.is_empty(), "{:#?}", a.hunks);
+    }
+
+    #[test]
+    fn render_is_deterministic_and_verbatim(name in "[A-Za-z&'<>\" ]{1,24}", section in "[a-z][a-z-]{0,12}") {
+        let mut p = project();
+        for v in &mut p.variants {
+            v.vars.insert("product".into(), toml::Value::String(name.clone()));
+            v.vars.insert("section".into(), toml::Value::String(section.clone()));
+        }
+        let r = Renderer::new(&p).unwrap();
+        for v in &p.variants {
+            for page in &p.pages {
+                let a = r.render(&page.name, v).unwrap();
+                let b = r.render(&page.name, v).unwrap();
+                prop_assert_eq!(&a, &b);
+                let (heading, url) = (format!("{}-Related Tasks", name), format!("/{}/", section));
+                prop_assert!(a.contains(&heading));
+                prop_assert!(a.contains(&url));
+            }
+        }
+    }
+
+    #[test]
+    #[cfg_attr(miri, ignore)]
+    fn unified_patch_restores_the_expected_page(
+        page in 0usize..6,
+        edits in prop::collection::vec((0usize..200, 0u8..3, "[A-Za-z ]{1,20}"), 1..6),
+    ) {
+        let expected = &rendered_pages()[page];
+        let mut lines: Vec<String> = expected.lines().map(str::to_string).collect();
+        for (at, op, text) in edits {
+            let i = at % (lines.len() + 1);
+            match op {
+                0 if i < lines.len() => { lines.remove(i); }
+                1 => lines.insert(i, text),
+                _ if i < lines.len() => lines[i] = text,
+                _ => {}
+            }
+        }
+        let mutated = lines.join("\n") + "\n";
+        let a = drift::compare(expected, &mutated, CopyFormat::Markdown, &[], &Options::default());
+        let copy = drift::Copy { page: "p".into(), variant: "v".into(), path: "copy.md".into(), format: CopyFormat::Markdown };
+        let rep = drift::Report::new(vec![a.into_page(&copy)]);
+        let patch = report::print(&rep, Format::Unified, false);
+        if !rep.has_drift() {
+            // Only non-drift changes (blank lines between blocks, trailing spaces): no patch.
+            prop_assert!(patch.is_empty());
+        } else {
+            prop_assert_eq!(apply(&mutated, &patch), expected.clone());
+        }
+    }
+
+    #[test]
+    fn a_one_line_edit_is_reported_at_that_line_only(page in 0usize..6, pick in any::<prop::sample::Index>(), word in any::<prop::sample::Index>()) {
+        let expected = &rendered_pages()[page];
+        let lines: Vec<&str> = expected.lines().collect();
+        let re = regex::Regex::new("[A-Za-z]{3,}").unwrap();
+        let candidates: Vec<usize> = (0..lines.len()).filter(|&i| re.is_match(lines[i])).collect();
+        let line = candidates[pick.index(candidates.len())];
+        let words: Vec<_> = re.find_iter(lines[line]).collect();
+        let w = words[word.index(words.len())];
+        let mut edited: Vec<String> = lines.iter().map(|s| s.to_string()).collect();
+        edited[line] = format!("{}Xyzzy{}", &lines[line][..w.start()], &lines[line][w.end()..]);
+        let published = edited.join("\n") + "\n";
+        for format in [CopyFormat::Markdown] {
+            let a = drift::compare(expected, &published, format, &[], &Options::default());
+            prop_assert!(!a.hunks.is_empty(), "line {} not reported", line + 1);
+            for h in &a.hunks {
+                let at = h.published_lines.unwrap_or([h.anchor, h.anchor]);
+                prop_assert!(at[0] <= line + 1 && line + 1 <= at[1], "line {}: hunk at {:?}: {:#?}", line + 1, at, h);
+            }
+        }
+    }
+}
+
+#[test]
+fn each_rendered_page_diffed_with_itself_is_clean_in_both_formats() {
+    for page in rendered_pages() {
+        let a = drift::compare(&page, &page, CopyFormat::Markdown, &[], &Options::default());
+        assert!(a.hunks.is_empty() && a.notes.is_empty() && a.similarity == 1.0);
+        let text = export::to_text(&page);
+        let a = drift::compare(&page, &text, CopyFormat::Text, &[], &Options::default());
+        assert!(a.hunks.is_empty() && a.notes.is_empty(), "{:#?}", a.hunks);
+    }
+}
