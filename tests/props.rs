@@ -133,7 +133,8 @@ proptest! {
             prop_assert!(!a.hunks.is_empty(), "line {} not reported", line + 1);
             for h in &a.hunks {
                 let at = h.published_lines.unwrap_or([h.anchor, h.anchor]);
-                prop_assert!(at[0] <= line + 1 && line + 1 <= at[1], "line {}: hunk at {:?}: {:#?}", line + 1, at, h);
+                let edited_line = line + 1;
+                prop_assert!((at[0]..=at[1]).contains(&edited_line), "line {}: hunk at {:?}: {:#?}", line + 1, at, h);
             }
         }
     }

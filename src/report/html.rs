@@ -49,7 +49,7 @@ table.summary th, table.summary td {
 }
 table.summary th { background: var(--head); font-weight: 600; }
 table.summary td.num, table.summary th.num { text-align: right; white-space: nowrap; }
-table.summary td.page, table.summary td.variant { white-space: nowrap; }
+table.summary td.page, table.summary td.product { white-space: nowrap; }
 .status { display: inline-block; padding: 0 .5rem; border-radius: 999px; font-size: .85em; font-weight: 600; white-space: nowrap; }
 .status-clean { color: var(--added); background: var(--added-bg); }
 .status-drifted { color: var(--changed); background: var(--changed-bg); }
@@ -68,7 +68,7 @@ section.page .stats { margin: .15rem 0 .75rem; color: var(--muted); }
 .kind-moved { color: var(--moved); background: var(--moved-bg); }
 dl.where { display: flex; flex-wrap: wrap; gap: .15rem 1.25rem; margin: 0 0 .75rem; font-size: .9em; color: var(--muted); }
 dl.where div { display: flex; gap: .35rem; min-width: 0; }
-dl.where dt { font-weight: 600; }
+dl.where dt { font-weight: 600; flex: none; white-space: nowrap; overflow-wrap: normal; }
 dl.where dd { margin: 0; color: var(--fg); min-width: 0; }
 .sides { display: grid; grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); gap: .75rem; }
 .side { min-width: 0; border: 1px solid var(--border); border-radius: 6px; overflow: hidden; }
@@ -96,7 +96,7 @@ footer { margin-top: 2rem; color: var(--muted); font-size: .9em; }
   table.summary thead { position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(100%); }
   table.summary, table.summary caption, table.summary tbody, table.summary tr { display: block; }
   table.summary tr { border: 1px solid var(--border); border-radius: 8px; margin: 0 0 .6rem; padding: .35rem .6rem; }
-  table.summary td, table.summary td.num {
+  table.summary td, table.summary td.num, table.summary td.page, table.summary td.product {
     display: grid; grid-template-columns: 6.5rem minmax(0, 1fr); gap: .5rem;
     justify-items: start; border: 0; padding: .15rem 0; text-align: left; white-space: normal;
   }
@@ -234,9 +234,12 @@ fn side(
     out.push_str("</div></div>\n");
 }
 
-fn hunk(out: &mut String, h: &Hunk) {
+fn hunk(out: &mut String, h: &Hunk, id: &str) {
     let kind = kind_name(h.kind);
-    out.push_str(&format!("<article class=\"hunk hunk-{kind}\">\n"));
+    out.push_str(&format!(
+        "<article class=\"hunk hunk-{kind}\" id=\"{}\">\n",
+        escape(id)
+    ));
     out.push_str(&format!(
         "<h3><span class=\"kind kind-{kind}\">{kind}</span> <span class=\"location\">{}</span></h3>\n",
         escape(&h.location)
@@ -303,8 +306,8 @@ fn page_section(out: &mut String, p: &PageReport, id: &str) {
         }
         out.push_str("</ul>\n");
     }
-    for h in &p.hunks {
-        hunk(out, h);
+    for (i, h) in p.hunks.iter().enumerate() {
+        hunk(out, h, &format!("{id}-hunk-{}", i + 1));
     }
     out.push_str(
         "<p class=\"top\"><a href=\"#summary\">↑ Back to the summary</a></p>\n</section>\n",
@@ -326,7 +329,7 @@ fn summary_table(out: &mut String, report: &Report, ids: &[String]) {
             ),
         };
         out.push_str(&format!(
-            "<tr class=\"row-{}\"><td data-label=\"Page\" class=\"page\">{page}</td><td data-label=\"Product\" class=\"variant\">{}</td><td data-label=\"Published\"><code>{}</code></td><td data-label=\"Status\">{status}</td><td data-label=\"Hunks\" class=\"num\">{}</td><td data-label=\"Similarity\" class=\"num\">{}</td></tr>\n",
+            "<tr class=\"row-{}\"><td data-label=\"Page\" class=\"page\">{page}</td><td data-label=\"Product\" class=\"product\">{}</td><td data-label=\"Published\"><code>{}</code></td><td data-label=\"Status\">{status}</td><td data-label=\"Hunks\" class=\"num\">{}</td><td data-label=\"Similarity\" class=\"num\">{}</td></tr>\n",
             if p.status == Status::Drifted { "drifted" } else { "clean" },
             escape(&p.variant),
             escape(&p.published),
