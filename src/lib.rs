@@ -15,5 +15,6 @@ pub mod html;
 pub mod lint;
 pub mod output;
 pub mod project;
+pub mod rename;
 pub mod render;
 pub mod report;

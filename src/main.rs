@@ -108,6 +108,29 @@ enum Command {
         after_help = "Examples:\n  docvar man > docvar.1 && man ./docvar.1\n  docvar man | gzip > /usr/local/share/man/man1/docvar.1.gz"
     )]
     Man,
+    /// Rename a product: edit its variant file in place, move out/ files, regenerate.
+    #[command(
+        after_help = "Examples:\n  docvar rename psaas-appliance --name \"R&D Cloud's Edge\" --dry-run\n  docvar rename psaas-appliance --name \"Edge Cloud\" --slug edge-cloud --section edge-cloud"
+    )]
+    Rename {
+        /// The variant to rename.
+        slug: String,
+        /// New product name (`product`; `product_title` follows when it contains the old name).
+        #[arg(long)]
+        name: Option<String>,
+        /// New title name (`product_title`).
+        #[arg(long)]
+        title: Option<String>,
+        /// New slug: moves out/<slug>/ and the variant file, and writes a redirect list.
+        #[arg(long = "slug", value_name = "NEW_SLUG")]
+        new_slug: Option<String>,
+        /// New URL section (`section`), added to the redirect list.
+        #[arg(long)]
+        section: Option<String>,
+        /// Show the diff of every page that would change; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// Report where published copies drifted from what their template renders.
     #[command(after_help = DIFF_EXAMPLES)]
     Diff(DiffArgs),
@@ -223,6 +246,24 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Completions { shell } => cmd_completions(shell),
         Command::Man => cmd_man(),
         Command::Diff(args) => cmd_diff(&cli.project, args),
+        Command::Rename {
+            slug,
+            name,
+            title,
+            new_slug,
+            section,
+            dry_run,
+        } => cmd_rename(
+            &cli.project,
+            docvar::rename::Request {
+                slug,
+                name,
+                title,
+                new_slug,
+                section,
+            },
+            dry_run,
+        ),
     }
 }
 
@@ -535,5 +576,61 @@ fn cmd_man() -> Result<ExitCode> {
         .render(&mut out)
         .map_err(|e| Error::msg(format!("cannot render the man page: {e}")))?;
     let _ = std::io::stdout().lock().write_all(&out);
+    Ok(ExitCode::SUCCESS)
+}
+
+fn cmd_rename(
+    root: &std::path::Path,
+    req: docvar::rename::Request,
+    dry_run: bool,
+) -> Result<ExitCode> {
+    use docvar::rename;
+    let project = load(root)?;
+    let plan = rename::plan(&project, &req)?;
+    let mut stdout = std::io::stdout().lock();
+    for (key, old, new) in &plan.changes {
+        let _ = writeln!(
+            stdout,
+            "{}: {key} = {old:?} -> {new:?}",
+            plan.new_path.display()
+        );
+    }
+    if dry_run {
+        let out = project.out_dir();
+        for p in rename::render(&plan)? {
+            let old_rel =
+                std::path::Path::new(&plan.slugs.0).join(p.rel.iter().skip(1).collect::<PathBuf>());
+            let old = std::fs::read_to_string(out.join(&old_rel)).unwrap_or_default();
+            let new = String::from_utf8_lossy(&p.bytes);
+            if old != new {
+                let diff = similar::TextDiff::from_lines(old.as_str(), &*new);
+                let a = format!("a/{}", out.join(&old_rel).display());
+                let b = format!("b/{}", out.join(&p.rel).display());
+                let _ = write!(
+                    stdout,
+                    "{}",
+                    diff.unified_diff().context_radius(1).header(&a, &b)
+                );
+            }
+        }
+        for r in &plan.redirects {
+            let _ = writeln!(stdout, "redirect {} {} -> {}", r.kind, r.from, r.to);
+        }
+        eprintln!("dry run: nothing written");
+        return Ok(ExitCode::SUCCESS);
+    }
+    let done = rename::apply(&plan)?;
+    let out = plan.project.out_dir();
+    for rel in &done.written {
+        let _ = writeln!(stdout, "changed  {}", out.join(rel).display());
+    }
+    for f in &done.redirect_files {
+        let _ = writeln!(stdout, "redirects {}", f.display());
+    }
+    eprintln!(
+        "renamed {}: {} changed",
+        plan.slugs.1,
+        plural(done.written.len(), "file")
+    );
     Ok(ExitCode::SUCCESS)
 }
