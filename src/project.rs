@@ -195,7 +195,8 @@ fn sorted_files(dir: &Path, suffix: &str) -> Result<Vec<PathBuf>> {
     for entry in entries {
         let entry = entry.map_err(|e| Error::io(dir, &e))?;
         let name = entry.file_name().to_string_lossy().into_owned();
-        if name.ends_with(suffix) && !name.starts_with('.') && entry.path().is_file() {
+        // Hidden files are not skipped: `..x.md.hbs` must be refused, not silently ignored.
+        if name.ends_with(suffix) && entry.path().is_file() {
             files.push(entry.path());
         }
     }
@@ -343,6 +344,14 @@ fn unknown_key(path: &Path, text: &str, key: &str, known: &[&str], what: &str) -
 
 fn load_variant(path: &Path, pages: &[PageTemplate]) -> Result<Variant> {
     let source = read_text(path)?;
+    let names: Vec<&str> = pages.iter().map(|t| t.name.as_str()).collect();
+    parse_variant(path, &source, &names)
+}
+
+/// Parses and checks the text of a variant file read from `path`; `page_names` are the
+/// project's page templates (a `[pages.<name>]` table must name one of them).
+pub fn parse_variant(path: &Path, text: &str, page_names: &[&str]) -> Result<Variant> {
+    let source = text.to_string();
     let table = parse_toml(path, &source)?;
     for k in table.keys() {
         if !VARIANT_KEYS.contains(&k.as_str()) {
@@ -395,9 +404,9 @@ fn load_variant(path: &Path, pages: &[PageTemplate]) -> Result<Variant> {
             );
         };
         for (name, settings) in p {
-            if !pages.iter().any(|t| &t.name == name) {
+            if !page_names.contains(&name.as_str()) {
                 let mut e = Error::in_file(path, format!("[pages.{name}] names no page template"));
-                e.help = Some(match suggest(name, pages.iter().map(|t| t.name.as_str())) {
+                e.help = Some(match suggest(name, page_names.iter().copied()) {
                     Some(s) => format!("did you mean `{s}`?"),
                     None => "pages are the templates/*.md.hbs files".to_string(),
                 });
