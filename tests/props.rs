@@ -140,6 +140,53 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(32))]
+
+    #[test]
+    fn generate_twice_changes_nothing_the_second_time(name in "[A-Za-z&' ]{1,16}") {
+        let mut p = project();
+        for v in &mut p.variants {
+            v.vars.insert("product".into(), toml::Value::String(name.clone()));
+        }
+        let r = Renderer::new(&p).unwrap();
+        let planned = docvar::generate::plan(&p, &r, &Default::default()).unwrap();
+        let out = tempfile::tempdir().unwrap();
+        let first = docvar::output::write(out.path(), &planned, &[]).unwrap();
+        prop_assert_eq!(first.written.len(), 12);
+        let second = docvar::output::write(out.path(), &planned, &[]).unwrap();
+        prop_assert!(second.written.is_empty());
+        prop_assert_eq!(second.unchanged, 12);
+    }
+
+    #[test]
+    fn fix_then_diff_is_clean(
+        page in 0usize..6,
+        text_copy in any::<bool>(),
+        edits in prop::collection::vec((0usize..200, 0u8..3, "[A-Za-z ]{1,20}"), 1..6),
+    ) {
+        let expected = &rendered_pages()[page];
+        let format = if text_copy { CopyFormat::Text } else { CopyFormat::Markdown };
+        let base = if text_copy { export::to_text(expected) } else { expected.clone() };
+        let mut lines: Vec<String> = base.lines().map(str::to_string).collect();
+        for (at, op, text) in edits {
+            let i = at % (lines.len() + 1);
+            match op {
+                0 if i < lines.len() => { lines.remove(i); }
+                1 => lines.insert(i, text),
+                _ if i < lines.len() => lines[i] = text,
+                _ => {}
+            }
+        }
+        let copy = lines.join("\n") + "\n";
+        let first = drift::compare(expected, &copy, format, &[], &Options::default());
+        // What --fix writes over a drifted copy.
+        let fixed = if first.hunks.is_empty() { copy } else { first.expected_text.clone() };
+        let again = drift::compare(expected, &fixed, format, &[], &Options::default());
+        prop_assert!(again.hunks.is_empty(), "{:#?}", again.hunks);
+    }
+}
+
 #[test]
 fn each_rendered_page_diffed_with_itself_is_clean_in_both_formats() {
     for page in rendered_pages() {
