@@ -6,6 +6,8 @@ use std::fs;
 use std::io::Write;
 use std::path::{Component, Path, PathBuf};
 
+use rayon::prelude::*;
+
 use crate::error::{Error, Result};
 
 /// A file a run wants in out/.
@@ -64,7 +66,13 @@ fn check_out_dir(out: &Path) -> Result<()> {
 
 /// Every regular file under `out`, relative to it (hidden files such as the lock skipped).
 fn existing(out: &Path) -> Result<BTreeSet<PathBuf>> {
+    Ok(scan(out)?.0)
+}
+
+/// Files under `out`, and temp files a killed run left behind.
+fn scan(out: &Path) -> Result<(BTreeSet<PathBuf>, Vec<PathBuf>)> {
     let mut found = BTreeSet::new();
+    let mut litter = Vec::new();
     let mut stack = vec![PathBuf::new()];
     while let Some(rel) = stack.pop() {
         let dir = out.join(&rel);
@@ -76,6 +84,9 @@ fn existing(out: &Path) -> Result<BTreeSet<PathBuf>> {
         for entry in entries {
             let entry = entry.map_err(|e| Error::io(&dir, &e))?;
             let name = entry.file_name();
+            if name.to_string_lossy().starts_with(".docvar-") {
+                litter.push(rel.join(&name));
+            }
             if name.to_string_lossy().starts_with('.') {
                 continue;
             }
@@ -88,7 +99,7 @@ fn existing(out: &Path) -> Result<BTreeSet<PathBuf>> {
             }
         }
     }
-    Ok(found)
+    Ok((found, litter))
 }
 
 /// Files in out/ that differ from `planned`. `scope` limits extra-file detection to files a
@@ -99,26 +110,46 @@ pub fn check(
     scope: Option<&dyn Fn(&Path) -> bool>,
 ) -> Result<Vec<(PathBuf, Status)>> {
     check_out_dir(out)?;
-    let mut report = Vec::new();
-    let wanted: BTreeSet<&PathBuf> = planned.iter().map(|p| &p.rel).collect();
-    for p in planned {
-        let path = out.join(&p.rel);
-        match fs::read(&path) {
-            Ok(bytes) if bytes == p.bytes => {}
-            Ok(_) => report.push((p.rel.clone(), Status::Stale)),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                report.push((p.rel.clone(), Status::Missing))
+    let statuses: Vec<Result<Option<Status>>> = planned
+        .par_iter()
+        .map(|p| {
+            let path = out.join(&p.rel);
+            match fs::read(&path) {
+                Ok(bytes) if bytes == p.bytes => Ok(None),
+                Ok(_) => Ok(Some(Status::Stale)),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Some(Status::Missing)),
+                Err(e) => Err(Error::io(&path, &e)),
             }
-            Err(e) => return Err(Error::io(&path, &e)),
+        })
+        .collect();
+    let mut report = Vec::new();
+    for (p, status) in planned.iter().zip(statuses) {
+        if let Some(status) = status? {
+            report.push((p.rel.clone(), status));
         }
     }
-    for rel in existing(out)? {
-        if !wanted.contains(&rel) && scope.is_none_or(|f| f(&rel)) {
-            report.push((rel, Status::Extra));
-        }
-    }
+    report.extend(
+        extra(out, planned, scope)?
+            .into_iter()
+            .map(|rel| (rel, Status::Extra)),
+    );
     report.sort();
     Ok(report)
+}
+
+/// Files in out/ that no planned file accounts for (the [`Status::Extra`] part of [`check`],
+/// without reading any file), within `scope`.
+pub fn extra(
+    out: &Path,
+    planned: &[Planned],
+    scope: Option<&dyn Fn(&Path) -> bool>,
+) -> Result<Vec<PathBuf>> {
+    check_out_dir(out)?;
+    let wanted: BTreeSet<&PathBuf> = planned.iter().map(|p| &p.rel).collect();
+    Ok(existing(out)?
+        .into_iter()
+        .filter(|rel| !wanted.contains(rel) && scope.is_none_or(|f| f(rel)))
+        .collect())
 }
 
 /// Holds the out/ lock until dropped, so two runs never interleave their renames.
@@ -145,60 +176,95 @@ pub fn lock(out: &Path) -> Result<Lock> {
 /// Writes `planned` into `out`: all changed files go to temp files first, and only when every
 /// one of them is written are they renamed into place, so a failure leaves out/ as it was.
 /// Extra files in `remove` are deleted afterwards.
+///
+/// Files are compared and staged in parallel; a staged temp file is closed at once (only its
+/// path is kept), so a run of any size stays far below the open-file limit.
 pub fn write(out: &Path, planned: &[Planned], remove: &[PathBuf]) -> Result<Written> {
     let _lock = lock(out)?;
+    // Temp files a killed run left behind are ours to remove, now that we hold the lock.
+    for rel in scan(out)?.1 {
+        let path = out.join(&rel);
+        fs::remove_file(&path).map_err(|e| Error::io(&path, &e))?;
+    }
     let mut result = Written::default();
-    let mut staged = Vec::new();
-    for p in planned {
-        if !is_inside(&p.rel) {
-            return Err(Error::msg(format!(
-                "refusing to write {} outside the output folder",
-                p.rel.display()
-            )));
-        }
-        let path = out.join(&p.rel);
-        match fs::symlink_metadata(&path) {
-            Ok(m) if m.file_type().is_symlink() => {
-                return Err(Error::in_file(
+    // Compare every file with what is there (in parallel); refusals are reported in order below.
+    let checked: Vec<Result<bool>> = planned
+        .par_iter()
+        .map(|p| {
+            if !is_inside(&p.rel) {
+                return Err(Error::msg(format!(
+                    "refusing to write {} outside the output folder",
+                    p.rel.display()
+                )));
+            }
+            let path = out.join(&p.rel);
+            match fs::symlink_metadata(&path) {
+                Ok(m) if m.file_type().is_symlink() => Err(Error::in_file(
                     &path,
                     "is a symlink; docvar never writes through links",
                 )
-                .help("remove the link and run again"))
-            }
-            Ok(m) if m.is_dir() => {
-                return Err(
-                    Error::in_file(&path, "is a folder where docvar writes a page")
-                        .help("remove it"),
+                .help("remove the link and run again")),
+                Ok(m) if m.is_dir() => Err(Error::in_file(
+                    &path,
+                    "is a folder where docvar writes a page",
                 )
+                .help("remove it")),
+                Ok(m) if m.len() == p.bytes.len() as u64 => {
+                    Ok(fs::read(&path).is_ok_and(|b| b == p.bytes))
+                }
+                _ => Ok(false),
             }
-            _ => {}
-        }
-        if fs::read(&path).is_ok_and(|b| b == p.bytes) {
+        })
+        .collect();
+    // In order, as a one-by-one write would meet them: the file's own refusal, then its folder
+    // (never a link; created once).
+    let mut changed = Vec::new();
+    let mut made: BTreeSet<PathBuf> = BTreeSet::new();
+    for (p, c) in planned.iter().zip(checked) {
+        if c? {
             result.unchanged += 1;
             continue;
         }
+        let path = out.join(&p.rel);
         let dir = path.parent().unwrap_or(out);
-        if let Ok(m) = fs::symlink_metadata(dir) {
-            if m.file_type().is_symlink() {
-                return Err(
-                    Error::in_file(dir, "is a symlink; docvar never writes through links")
-                        .help("remove the link and run again"),
-                );
+        if !made.contains(dir) {
+            made.insert(dir.to_path_buf());
+            if let Ok(m) = fs::symlink_metadata(dir) {
+                if m.file_type().is_symlink() {
+                    return Err(Error::in_file(
+                        dir,
+                        "is a symlink; docvar never writes through links",
+                    )
+                    .help("remove the link and run again"));
+                }
             }
+            fs::create_dir_all(dir).map_err(|e| Error::io(dir, &e))?;
         }
-        fs::create_dir_all(dir).map_err(|e| Error::io(dir, &e))?;
-        let mut tmp = tempfile::Builder::new()
-            .prefix(".docvar-")
-            .tempfile_in(dir)
-            .map_err(|e| Error::io(dir, &e).help("check that the output folder is writable"))?;
-        tmp.write_all(&p.bytes)
-            .and_then(|_| tmp.as_file().sync_all())
-            .map_err(|e| Error::io(&path, &e))?;
-        staged.push((tmp, path, p.rel.clone()));
+        changed.push(p);
     }
-    for (tmp, path, rel) in staged {
+    // No fsync per file: the rename is what makes a file appear whole after a crash of docvar
+    // itself (old or new content, never torn), and an fsync per page cost more than the rest
+    // of a 10,000-page run. Power-loss durability is left to the file system, as git does for
+    // work-tree files.
+    let staged: Vec<Result<tempfile::TempPath>> = changed
+        .par_iter()
+        .map(|p| {
+            let path = out.join(&p.rel);
+            let dir = path.parent().unwrap_or(out);
+            let mut tmp = tempfile::Builder::new()
+                .prefix(".docvar-")
+                .tempfile_in(dir)
+                .map_err(|e| Error::io(dir, &e).help("check that the output folder is writable"))?;
+            tmp.write_all(&p.bytes).map_err(|e| Error::io(&path, &e))?;
+            Ok(tmp.into_temp_path())
+        })
+        .collect();
+    // Any failure drops every staged temp file (deleting it) before a rename happens.
+    let staged: Vec<tempfile::TempPath> = staged.into_iter().collect::<Result<_>>()?;
+    for (tmp, p) in staged.into_iter().zip(&changed) {
+        let path = out.join(&p.rel);
         tmp.persist(&path).map_err(|e| Error::io(&path, &e.error))?;
-        result.written.push(rel);
+        result.written.push(p.rel.clone());
     }
     for rel in remove {
         if is_inside(rel) {
