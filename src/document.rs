@@ -145,7 +145,9 @@ fn mask_containers(body: &str) -> (String, Vec<std::ops::Range<usize>>) {
         if is_container {
             masked.push(out.len()..out.len() + line.trim_end_matches(['\n', '\r']).len());
             for c in line.chars() {
-                out.push(if c == '\n' || c == '\r' { c } else { ' ' });
+                // One space per byte, so every later byte offset stays where it was.
+                let r = if c == '\n' || c == '\r' { c } else { ' ' };
+                out.extend(std::iter::repeat_n(r, c.len_utf8()));
             }
         } else {
             out.push_str(line);
