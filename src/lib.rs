@@ -12,6 +12,7 @@ pub mod export;
 pub mod frontmatter;
 pub mod generate;
 pub mod html;
+pub mod infer;
 pub mod lint;
 pub mod output;
 pub mod project;
