@@ -400,7 +400,6 @@ fn cmd_list(root: &std::path::Path) -> Result<ExitCode> {
         out.push('\n');
     }
     let _ = std::io::stdout().lock().write_all(out.as_bytes());
-    let _ = std::io::stderr().is_terminal();
     Ok(ExitCode::SUCCESS)
 }
 
