@@ -42,6 +42,13 @@ use crate::project::{self, Config, PageTemplate, Project, Variant, VariantPage};
 /// whitespace ignored (`similar`'s diff ratio over the non-space tokens).
 pub const MIN_SIMILARITY: f64 = 0.5;
 
+/// Most tokens between two slots retried as one (see [`infer`]).
+const MERGE_GAP: usize = 24;
+/// Most words an unexplained slot is widened by, each way.
+const WIDEN_WORDS: usize = 3;
+/// Most slots retried as one.
+const MERGE_SLOTS: usize = 4;
+
 /// Time budget of one copy's alignment; past it the alignment is coarser but still valid.
 const ALIGN_BUDGET: Duration = Duration::from_secs(5);
 
@@ -263,19 +270,109 @@ pub fn infer<S: AsRef<str>, T: AsRef<str>>(
         if k > 0 {
             pieces.push(Part::FrontMatter);
         }
-        let outs: Vec<SlotOut> = slot_texts[k]
+        let mut slots = seg.slots.clone();
+        let mut texts_k = slot_texts[k].clone();
+        let mut outs: Vec<SlotOut> = texts_k
             .par_iter()
             .map(|t| template_slot(t, &vars))
             .collect();
-        let base = seg.texts[0];
         let toks = &seg.toks[0];
+        // The alignment may split one variable's span in two around words the values share
+        // ("Hub Private" vs "Appliance Private Private"): neighbours on one line that the
+        // variables do not explain are retried as one slot.
+        let explained = |o: &SlotOut| o.matched.iter().all(|&m| m);
+        let mut i = 0;
+        while i + 1 < slots.len() {
+            let mut merged = false;
+            for j in i + 1..slots.len().min(i + 1 + MERGE_SLOTS) {
+                let gap = &toks.toks[slots[j - 1].end..slots[j].start];
+                if gap.len() > MERGE_GAP || gap.iter().any(|t| t.contains('\n')) {
+                    break;
+                }
+                if outs[i..=j].iter().all(explained) {
+                    continue;
+                }
+                let r = slots[i].start..slots[j].end;
+                let t = seg.texts_of(&r);
+                let out = template_slot(&t, &vars);
+                if explained(&out) {
+                    slots.splice(i..=j, [r]);
+                    texts_k.splice(i..=j, [t]);
+                    outs.splice(i..=j, [out]);
+                    merged = true;
+                    break;
+                }
+            }
+            if !merged {
+                i += 1;
+            }
+        }
+        // Or split one across a word the values share ("Hub Data" vs "Data"): an unexplained
+        // slot is retried a few words wider on its line, as far as its neighbours.
+        for i in 0..slots.len() {
+            if explained(&outs[i]) {
+                continue;
+            }
+            // A slot's ends must sit next to tokens every copy has (see `range_in`).
+            let lo = if i == 0 { 0 } else { slots[i - 1].end + 1 };
+            let hi = slots.get(i + 1).map_or(toks.len(), |r| r.start - 1);
+            let steps = |from: usize, left: bool| -> Vec<usize> {
+                let mut out = Vec::new();
+                let mut k = from;
+                while out.len() < WIDEN_WORDS {
+                    let t = if left {
+                        if k <= lo {
+                            break;
+                        }
+                        k -= 1;
+                        toks.toks[k]
+                    } else {
+                        if k >= hi {
+                            break;
+                        }
+                        k += 1;
+                        toks.toks[k - 1]
+                    };
+                    if t.contains('\n') {
+                        break;
+                    }
+                    if !blank(t) {
+                        out.push(k);
+                    }
+                }
+                out
+            };
+            let lefts: Vec<usize> = std::iter::once(slots[i].start)
+                .chain(steps(slots[i].start, true))
+                .collect();
+            let rights: Vec<usize> = std::iter::once(slots[i].end)
+                .chain(steps(slots[i].end, false))
+                .collect();
+            let mut tries: Vec<(usize, usize)> = (0..lefts.len())
+                .flat_map(|l| (0..rights.len()).map(move |r| (l, r)))
+                .filter(|&(l, r)| l + r > 0)
+                .collect();
+            tries.sort_by_key(|&(l, r)| (l + r, l));
+            for (l, r) in tries {
+                let range = lefts[l]..rights[r];
+                let t = seg.texts_of(&range);
+                let out = template_slot(&t, &vars);
+                if explained(&out) {
+                    slots[i] = range;
+                    texts_k[i] = t;
+                    outs[i] = out;
+                    break;
+                }
+            }
+        }
+        let base = seg.texts[0];
         let mut at = 0;
-        for (si, (r, out)) in seg.slots.iter().zip(outs).enumerate() {
+        for (si, (r, out)) in slots.iter().zip(outs).enumerate() {
             pieces.push(Part::Lit(
                 base[toks.starts[at]..toks.starts[r.start]].to_string(),
             ));
             at = r.end;
-            let texts = &slot_texts[k][si];
+            let texts = &texts_k[si];
             if out.matched.iter().all(|&m| m) {
                 pieces.extend(out.parts);
             } else if exact {
@@ -821,6 +918,7 @@ fn decompose(texts: &[&str]) -> Vec<Vec<Vec<String>>> {
     }
     // Keep runs at the very ends and runs holding punctuation; the rest is value.
     let mut in_run = vec![false; nb];
+    let mut kept: Vec<(usize, usize)> = Vec::new();
     for &(a, b) in &runs {
         let at_start = a == 0 && maps.iter().all(|m| m[0] == 0);
         let at_end = b == nb
@@ -830,22 +928,20 @@ fn decompose(texts: &[&str]) -> Vec<Vec<Vec<String>>> {
                 .all(|(m, t)| m[nb - 1] as usize + 1 == t.len());
         if at_start || at_end || toks[0][a..b].iter().any(|t| t.contains(STRONG)) {
             in_run[a..b].iter_mut().for_each(|k| *k = true);
+            kept.push((a, b));
         }
     }
+    // The gaps between kept runs, including empty ones in the first copy: two runs that touch
+    // there are apart in another copy, which has text between them.
     let mut groups: Vec<(usize, usize)> = Vec::new();
-    let mut i = 0;
-    while i <= nb {
-        if i < nb && in_run[i] {
-            i += 1;
-            continue;
+    let mut at = 0;
+    for &(a, b) in &kept {
+        if a > at || (a == at && a > 0) {
+            groups.push((at, a));
         }
-        let a = i;
-        while i < nb && !in_run[i] {
-            i += 1;
-        }
-        groups.push((a, i));
-        i += 1;
+        at = b;
     }
+    groups.push((at, nb));
     // Drop empty gaps between kept runs (no copy has anything there).
     let start_pos = |c: usize, a: usize| -> usize {
         if a == 0 {
@@ -910,6 +1006,14 @@ fn decompose(texts: &[&str]) -> Vec<Vec<Vec<String>>> {
         let lo = if g == 0 { 0 } else { groups[g - 1].1 };
         let hi = groups.get(g + 1).map_or(nb, |x| x.0);
         let (mut a, mut b) = groups[g];
+        // A value some copy lacks takes a neighbouring word below (both ways, as options).
+        if values(a, b)
+            .into_iter()
+            .enumerate()
+            .any(|(c, r)| blank(&texts[c][r]))
+        {
+            continue;
+        }
         loop {
             let (mut grow_l, mut grow_r) = (false, false);
             for (c, r) in values(a, b).into_iter().enumerate() {
@@ -1749,10 +1853,7 @@ pub fn plan(root: &Path, inferred: &mut Inferred, published: &[String]) -> Resul
             }
             None => {
                 let path = project::join(root, &config.variants.join(format!("{slug}.toml")));
-                let doc = format!("# {slug}: variables found by `docvar infer`.\n")
-                    .parse::<toml_edit::DocumentMut>()
-                    .map_err(|e| Error::msg(e.to_string()))?;
-                docs.push((path, None, doc));
+                docs.push((path, None, toml_edit::DocumentMut::new()));
             }
         }
     }
@@ -1851,11 +1952,20 @@ pub fn plan(root: &Path, inferred: &mut Inferred, published: &[String]) -> Resul
                 }
             }
         }
+        // A new file's header comment: toml_edit would keep a comment parsed alone as the
+        // document's trailing text, below the tables added after it.
+        let after = match before {
+            Some(_) => doc.to_string(),
+            None => format!(
+                "# {}: variables found by `docvar infer`.\n{doc}",
+                inferred.slugs[i]
+            ),
+        };
         variants.push(VariantEdit {
             slug: inferred.slugs[i].clone(),
             path,
             before,
-            after: doc.to_string(),
+            after,
         });
     }
     let template_path = project::join(

@@ -12,6 +12,7 @@ use docvar::generate::{self, Selection};
 use docvar::output::{self, Status};
 use docvar::project::Project;
 use docvar::render::Renderer;
+use docvar::report::plural;
 
 const EXAMPLES: &str = "\
 Examples:
@@ -134,6 +135,49 @@ enum Command {
     /// Report where published copies drifted from what their template renders.
     #[command(after_help = DIFF_EXAMPLES)]
     Diff(DiffArgs),
+    /// Write a template and variant files from near-duplicate published copies of one page.
+    ///
+    /// Spans that differ consistently across the copies (a product name, a URL section)
+    /// become variables; a difference that does not recur is drift: the majority wording
+    /// becomes canonical and the run ends with each copy's drift report. With --exact, drift
+    /// becomes per-variant overrides instead, so `docvar generate` reproduces every copy.
+    #[command(after_help = INFER_EXAMPLES)]
+    Infer(InferArgs),
+}
+
+const INFER_EXAMPLES: &str = "\
+Examples:
+  docvar infer --page roles private-saas/roles.md appliance/roles.md    slugs from folder names
+  docvar infer --page roles a.md b.md --variant cloud --variant edge     slugs given in order
+  docvar infer --page roles */roles.md --exact --dry-run                 show what would be written
+
+Copies must be near-duplicates: word similarity to the first copy at least 50%.
+Exit codes: 0 written (or shown), 2 refused or bad input.";
+
+#[derive(clap::Args)]
+struct InferArgs {
+    /// Page name: the template becomes templates/NAME.md.hbs.
+    #[arg(long, value_name = "NAME")]
+    page: String,
+    /// Published copies of the page (two or more), one per product.
+    #[arg(value_name = "FILE", num_args = 2.., required = true)]
+    files: Vec<PathBuf>,
+    /// Product of each FILE, in the same order (default: the variant file that lists the
+    /// copy as published, else the copy's folder name).
+    #[arg(long = "variant", value_name = "SLUG")]
+    variants: Vec<String>,
+    /// Keep drift as per-variant overrides so generate reproduces every copy byte for byte.
+    #[arg(long)]
+    exact: bool,
+    /// Print the template, the variant file changes and the drift report; write nothing.
+    #[arg(long)]
+    dry_run: bool,
+    /// Overwrite an existing template.
+    #[arg(long)]
+    force: bool,
+    /// Colour in the drift report.
+    #[arg(long, value_enum, default_value = "auto")]
+    color: ColorChoice,
 }
 
 const DIFF_EXAMPLES: &str = "\
@@ -246,6 +290,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Completions { shell } => cmd_completions(shell),
         Command::Man => cmd_man(),
         Command::Diff(args) => cmd_diff(&cli.project, args),
+        Command::Infer(args) => cmd_infer(&cli.project, args),
         Command::Rename {
             slug,
             name,
@@ -403,11 +448,14 @@ fn cmd_list(root: &std::path::Path) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn plural(n: usize, word: &str) -> String {
-    if n == 1 {
-        format!("1 {word}")
-    } else {
-        format!("{n} {word}s")
+fn use_color(choice: ColorChoice) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            std::io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        }
     }
 }
 
@@ -469,14 +517,7 @@ fn cmd_diff(root: &std::path::Path, args: DiffArgs) -> Result<ExitCode> {
         DiffFormat::Github => Format::Github,
         DiffFormat::Html => Format::Html,
     };
-    let color = match args.color {
-        ColorChoice::Always => true,
-        ColorChoice::Never => false,
-        ColorChoice::Auto => {
-            std::io::stdout().is_terminal()
-                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-        }
-    };
+    let color = use_color(args.color);
     let text = report::print(&report, format, color);
     let mut stdout = std::io::stdout().lock();
     let _ = stdout.write_all(text.as_bytes());
@@ -501,7 +542,7 @@ fn cmd_diff(root: &std::path::Path, args: DiffArgs) -> Result<ExitCode> {
         }
         eprintln!(
             "{} rewritten from the templates",
-            plural(fixed, "published copy").replace("copys", "copies")
+            plural(fixed, "published copy")
         );
         return Ok(ExitCode::SUCCESS);
     }
@@ -631,5 +672,181 @@ fn cmd_rename(
         plan.slugs.1,
         plural(done.written.len(), "file")
     );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn cmd_infer(root: &std::path::Path, args: InferArgs) -> Result<ExitCode> {
+    use docvar::infer::{self, Refusal};
+    use docvar::report::{self, Format};
+    if !args.variants.is_empty() && args.variants.len() != args.files.len() {
+        return Err(Error::msg(format!(
+            "{} given for {}",
+            plural(args.variants.len(), "--variant"),
+            plural(args.files.len(), "file")
+        ))
+        .help("give one --variant per FILE, in the same order, or none"));
+    }
+    let mut copies = Vec::new();
+    let mut published = Vec::new();
+    for (i, file) in args.files.iter().enumerate() {
+        let text = docvar::drift::read_copy(file)?;
+        let slug = match args.variants.get(i) {
+            Some(s) => s.clone(),
+            None => infer::slug_for(root, file)?,
+        };
+        copies.push((slug, text));
+        published.push(infer::published_path(root, file));
+    }
+    let formats: Vec<_> = args
+        .files
+        .iter()
+        .map(|f| docvar::drift::CopyFormat::of(f))
+        .collect();
+    if let Some(i) = formats.iter().position(|f| *f != formats[0]) {
+        return Err(Error::msg(format!(
+            "{} and {} mix Markdown and plain text",
+            args.files[0].display(),
+            args.files[i].display()
+        ))
+        .help("infer from copies in one format (the Markdown ones, if you have both)"));
+    }
+    let name = |i: usize| args.files[i].display().to_string();
+    let mut inferred = infer::infer(&args.page, &copies, args.exact).map_err(|r| match r {
+        Refusal::TooFew => Error::msg(r.to_string()),
+        Refusal::SameVariant {
+            slug,
+            copies: [a, b],
+        } => Error::msg(format!(
+            "{} and {} both belong to variant {slug:?}",
+            name(a),
+            name(b)
+        ))
+        .help("give one copy per product; pass --variant SLUG for each file to say which"),
+        Refusal::NotNearDuplicates { copies: [a, b], .. } => {
+            Error::msg(format!("{} and {}: {r}", name(a), name(b)))
+                .help("infer one page at a time; give only copies of the same page")
+        }
+    })?;
+    let plan = infer::plan(root, &mut inferred, &published)?;
+    if plan.overwrites && !args.force && !args.dry_run {
+        return Err(Error::in_file(&plan.template_path, "exists already")
+            .help("pass --force to overwrite it, or pick another --page name"));
+    }
+    let report = infer::drift_report(root, &plan, &args.page, &args.files)?;
+    let mut out = String::new();
+    let verb = match (args.dry_run, plan.overwrites) {
+        (true, false) => "would write",
+        (true, true) if args.force => "would overwrite",
+        (true, true) => "would overwrite (needs --force)",
+        (false, false) => "wrote",
+        (false, true) => "overwrote",
+    };
+    out.push_str(&format!(
+        "{verb} {}: {} from {}\n",
+        plan.template_path.display(),
+        plural(inferred.variables.len(), "variable"),
+        plural(copies.len(), "copy")
+    ));
+    let width = inferred
+        .variables
+        .iter()
+        .map(|v| v.name.len())
+        .max()
+        .unwrap_or(0);
+    for v in &inferred.variables {
+        let values: Vec<String> = inferred
+            .slugs
+            .iter()
+            .zip(&v.values)
+            .map(|(s, val)| format!("{s}={val:?}"))
+            .collect();
+        out.push_str(&format!(
+            "  {:width$}  {}  ({})\n",
+            v.name,
+            values.join(", "),
+            plural(v.uses, "use")
+        ));
+    }
+    for (slug, fm) in inferred.slugs.iter().zip(&inferred.front_matter) {
+        if !fm.is_empty() {
+            let keys: Vec<&str> = fm.keys().map(String::as_str).collect();
+            out.push_str(&format!(
+                "  front matter of {slug} only: {}\n",
+                keys.join(", ")
+            ));
+        }
+    }
+    if args.exact && !inferred.drift.is_empty() {
+        out.push_str("drift kept on purpose (per-variant overrides):\n");
+        for d in &inferred.drift {
+            let values: Vec<String> = inferred
+                .slugs
+                .iter()
+                .zip(&d.values)
+                .map(|(s, val)| format!("{s}={val:?}"))
+                .collect();
+            out.push_str(&format!(
+                "  {} ({} line {}): {}\n",
+                d.name.as_deref().unwrap_or("?"),
+                plan.template_path.display(),
+                d.line,
+                values.join(", ")
+            ));
+        }
+    }
+    for v in &plan.variants {
+        let what = match (&v.before, args.dry_run) {
+            (None, true) => "would create",
+            (None, false) => "created",
+            (Some(b), _) if *b == v.after => "unchanged",
+            (Some(_), true) => "would update",
+            (Some(_), false) => "updated",
+        };
+        out.push_str(&format!("{what} {}\n", v.path.display()));
+    }
+    if args.dry_run {
+        out.push_str(&format!(
+            "\n--- {} ---\n{}",
+            plan.template_path.display(),
+            plan.template
+        ));
+        if !plan.template.ends_with('\n') {
+            out.push('\n');
+        }
+        for v in &plan.variants {
+            let before = v.before.as_deref().unwrap_or("");
+            if before == v.after {
+                continue;
+            }
+            let path = v.path.display().to_string();
+            let a = if v.before.is_some() {
+                format!("a/{path}")
+            } else {
+                "/dev/null".to_string()
+            };
+            let diff = similar::TextDiff::from_lines(before, v.after.as_str());
+            out.push_str(&format!(
+                "\n{}",
+                diff.unified_diff()
+                    .context_radius(3)
+                    .header(&a, &format!("b/{path}"))
+            ));
+        }
+    }
+    out.push('\n');
+    out.push_str(&report::print(
+        &report,
+        Format::Human,
+        use_color(args.color),
+    ));
+    if !args.dry_run {
+        infer::write(&plan)?;
+    }
+    let _ = std::io::stdout().lock().write_all(out.as_bytes());
+    if args.dry_run {
+        eprintln!("dry run: nothing written");
+    } else {
+        eprintln!("next: docvar generate");
+    }
     Ok(ExitCode::SUCCESS)
 }

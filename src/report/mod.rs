@@ -80,10 +80,15 @@ pub fn elide(text: &str, context: usize, first: bool, last: bool) -> String {
     }
 }
 
-/// "1 hunk" / "2 hunks".
+/// "1 hunk" / "2 hunks" / "2 copies".
 pub fn plural(n: usize, word: &str) -> String {
     if n == 1 {
         format!("1 {word}")
+    } else if let Some(stem) = word
+        .strip_suffix('y')
+        .filter(|s| !s.ends_with(['a', 'e', 'o', 'u']))
+    {
+        format!("{n} {stem}ies")
     } else {
         format!("{n} {word}s")
     }
