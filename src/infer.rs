@@ -1091,6 +1091,27 @@ fn decompose(texts: &[&str]) -> Vec<Vec<Vec<String>>> {
     out
 }
 
+/// How many slots a value tuple needs to be a variable rather than drift that happens to
+/// repeat. Values that differ only in spacing never are. Where all copies but one agree
+/// (`private-saas`, `appliance`, `appliance`), two slots could be one copy's editor making the
+/// same edit twice, so three are needed once there are four or more copies.
+fn min_uses(t: &[String]) -> usize {
+    let squash = |v: &String| v.split_whitespace().collect::<Vec<_>>().join(" ");
+    let first = squash(&t[0]);
+    if t.iter().all(|v| squash(v) == first) {
+        return usize::MAX;
+    }
+    let mut counts: HashMap<&str, usize> = HashMap::new();
+    for v in t {
+        *counts.entry(v.as_str()).or_default() += 1;
+    }
+    if t.len() >= 4 && counts.len() == 2 && counts.values().any(|&c| c == 1) {
+        3
+    } else {
+        2
+    }
+}
+
 /// The variables: value tuples found in two or more slots, minus those the others explain.
 /// Returned most frequent first.
 fn discover(slots: &[&Vec<&str>]) -> Vec<Vec<String>> {
@@ -1122,7 +1143,7 @@ fn discover(slots: &[&Vec<&str>]) -> Vec<Vec<String>> {
     }
     let mut cands: Vec<(Vec<String>, usize, usize)> = chosen
         .into_iter()
-        .filter(|(_, (c, _))| *c >= 2)
+        .filter(|(t, (c, _))| *c >= min_uses(t))
         .map(|(t, (c, first))| (t.clone(), c, first))
         .collect();
     // Drop tuples the others explain, longest first.
