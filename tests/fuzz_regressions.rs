@@ -30,12 +30,21 @@ fn block_split(text: &str) {
     }
 }
 
+fn inside(lines: Option<[usize; 2]>, text: &str) -> bool {
+    let count = text.split('\n').count();
+    lines.is_none_or(|[a, b]| 1 <= a && a <= b && b <= count)
+}
+
 /// fuzz_targets/drift.rs
 fn drift(text: &str) {
     let (expected, published) = text.split_once('\0').unwrap_or((text, ""));
     let opts = Options::default();
     for format in [CopyFormat::Markdown, CopyFormat::Text] {
-        let _ = compare(expected, published, format, &[], &opts);
+        let a = compare(expected, published, format, &[], &opts);
+        for h in &a.hunks {
+            assert!(inside(h.published_lines, &a.published_text), "{h:#?}");
+            assert!(inside(h.expected_lines, &a.expected_text), "{h:#?}");
+        }
     }
     let same = compare(expected, expected, CopyFormat::Markdown, &[], &opts);
     assert!(
@@ -43,6 +52,11 @@ fn drift(text: &str) {
         "self-compare drifted: {:#?}",
         same.hunks
     );
+    if !expected.contains('\r') {
+        let crlf = format!("\u{feff}{}", expected.replace('\n', "\r\n"));
+        let c = compare(expected, &crlf, CopyFormat::Markdown, &[], &opts);
+        assert!(c.hunks.is_empty(), "CRLF + BOM drifted: {:#?}", c.hunks);
+    }
 }
 
 /// fuzz_targets/variant_loader.rs
