@@ -2,7 +2,9 @@
 //! Structure first (blocks aligned, moves found), then words inside each changed block.
 //! The result is one serialisable [`Report`]; printers in [`crate::report`] only format it.
 
+use std::collections::{HashMap, VecDeque};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
@@ -14,7 +16,8 @@ use crate::document::{Block, BlockKind, Document};
 use crate::error::{decode, Error, Result};
 use crate::export;
 use crate::project::Project;
-use crate::render::{Renderer, TemplateLine};
+use crate::render::{LineMap, Renderer, TemplateLine};
+use crate::report::plural;
 
 /// The JSON schema name and version of [`Report`].
 pub const SCHEMA: &str = "docvar-drift/1";
@@ -318,6 +321,17 @@ pub fn check(
     copies: &[Copy],
     opts: &Options,
 ) -> Result<Report> {
+    check_with_progress(project, renderer, copies, opts, &AtomicUsize::new(0))
+}
+
+/// [`check`], adding one to `done` as each copy is analysed, for a progress display.
+pub fn check_with_progress(
+    project: &Project,
+    renderer: &Renderer<'_>,
+    copies: &[Copy],
+    opts: &Options,
+    done: &AtomicUsize,
+) -> Result<Report> {
     let pages: Vec<Result<PageReport>> = copies
         .par_iter()
         .map(|c| {
@@ -325,8 +339,11 @@ pub fn check(
             project.page(&c.page)?;
             let expected = renderer.render(&c.page, variant)?;
             let published = read_copy(&c.path)?;
-            let tlines = renderer.template_lines(&c.page, variant, &expected);
-            let analysis = compare(&expected, &published, c.format, &tlines, opts);
+            // The template-line map is only worked out for a copy with hunks to place.
+            let make = || renderer.template_line_map(&c.page, variant, &expected);
+            let tl = TemplateLines::lazy(&make);
+            let analysis = compare_with(&expected, &published, c.format, &tl, opts);
+            done.fetch_add(1, Ordering::Relaxed);
             Ok(analysis.into_page(c))
         })
         .collect();
@@ -375,7 +392,22 @@ impl Analysis {
 
 /// Undoes what editors and exporters change without meaning to (BOM, CRLF, trailing spaces,
 /// final newlines), saying what was undone when `notes` is given.
-pub fn normalise(raw: &str, mut notes: Option<&mut Vec<String>>) -> String {
+pub fn normalise(raw: &str, notes: Option<&mut Vec<String>>) -> String {
+    // Most copies need none of it: one final newline, LF only, no BOM, no trailing blanks.
+    let clean = raw.len() > 1
+        && raw.ends_with('\n')
+        && !raw.ends_with("\n\n")
+        && !raw.starts_with('\u{feff}')
+        && !raw.contains('\r')
+        && !raw.contains(" \n")
+        && !raw.contains("\t\n");
+    if clean {
+        return raw.to_string();
+    }
+    normalise_in_full(raw, notes)
+}
+
+fn normalise_in_full(raw: &str, mut notes: Option<&mut Vec<String>>) -> String {
     let mut note = |s: String| {
         if let Some(n) = notes.as_deref_mut() {
             n.push(s);
@@ -437,14 +469,6 @@ pub fn normalise(raw: &str, mut notes: Option<&mut Vec<String>>) -> String {
     result
 }
 
-fn plural(n: usize, word: &str) -> String {
-    if n == 1 {
-        format!("1 {word}")
-    } else {
-        format!("{n} {word}s")
-    }
-}
-
 fn blank_ignored(text: &str, ignore: &[Regex]) -> String {
     if ignore.is_empty() {
         return text.to_string();
@@ -470,23 +494,99 @@ pub fn compare(
     template_lines: &[Option<TemplateLine>],
     opts: &Options,
 ) -> Analysis {
+    compare_with(
+        expected_md,
+        published_raw,
+        format,
+        &TemplateLines::given(template_lines),
+        opts,
+    )
+}
+
+/// Rendered line -> template line, given or worked out on first use.
+struct TemplateLines<'a> {
+    given: &'a [Option<TemplateLine>],
+    make: Option<&'a (dyn Fn() -> LineMap<'a> + Sync)>,
+    made: std::sync::OnceLock<LineMap<'a>>,
+}
+
+impl<'a> TemplateLines<'a> {
+    fn given(lines: &'a [Option<TemplateLine>]) -> Self {
+        TemplateLines {
+            given: lines,
+            make: None,
+            made: std::sync::OnceLock::new(),
+        }
+    }
+
+    fn lazy(make: &'a (dyn Fn() -> LineMap<'a> + Sync)) -> Self {
+        TemplateLines {
+            given: &[],
+            make: Some(make),
+            made: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// The template line behind 1-based rendered `line`.
+    fn at(&self, line: usize) -> Option<TemplateLine> {
+        let i = line.checked_sub(1)?;
+        match self.make {
+            Some(make) => {
+                let (files, map) = self.made.get_or_init(make);
+                let (f, line) = (*map.get(i)?)?;
+                Some(TemplateLine {
+                    file: files[f].to_path_buf(),
+                    line,
+                })
+            }
+            None => self.given.get(i).cloned().flatten(),
+        }
+    }
+}
+
+fn compare_with(
+    expected_md: &str,
+    published_raw: &str,
+    format: CopyFormat,
+    template_lines: &TemplateLines<'_>,
+    opts: &Options,
+) -> Analysis {
     let deadline = Instant::now() + opts.timeout;
     let mut notes = Vec::new();
     let published = normalise(published_raw, Some(&mut notes));
     let (expected_text, hunks, similarity) = match format {
         CopyFormat::Markdown => {
             let expected = normalise(expected_md, None);
-            let exp_doc = Document::parse(&blank_ignored(&expected, &opts.ignore));
-            let pub_doc = Document::parse(&blank_ignored(&published, &opts.ignore));
-            let hunks = compare_blocks(&exp_doc, &pub_doc, template_lines, deadline);
-            let sim = line_similarity(&expected, &published, deadline);
-            (expected_md.to_string(), hunks, sim)
+            if expected == published {
+                // Equal texts split into equal blocks: no hunk, every line the same. Most
+                // copies in a healthy project take this path.
+                (expected_md.to_string(), Vec::new(), 1.0)
+            } else {
+                // Both sides split, and then blocks and lines diffed, side by side: a large
+                // copy uses both cores.
+                let big = expected.len() + published.len() > PARALLEL_BYTES;
+                let (exp_doc, pub_doc) = join(
+                    big,
+                    || Document::parse(&blank_ignored(&expected, &opts.ignore)),
+                    || Document::parse(&blank_ignored(&published, &opts.ignore)),
+                );
+                let (hunks, sim) = join(
+                    big,
+                    || compare_blocks(&exp_doc, &pub_doc, template_lines, deadline),
+                    || line_similarity(&expected, &published, deadline),
+                );
+                (expected_md.to_string(), hunks, sim)
+            }
         }
         CopyFormat::Text => {
             let doc = Document::parse(expected_md);
             let text = export::text(&doc);
-            let hunks = compare_text(&doc, &text, &published, template_lines, opts, deadline);
-            let sim = line_similarity(&text.text, &published, deadline);
+            let big = text.text.len() + published.len() > PARALLEL_BYTES;
+            let (hunks, sim) = join(
+                big,
+                || compare_text(&doc, &text, &published, template_lines, opts, deadline),
+                || line_similarity(&text.text, &published, deadline),
+            );
             (text.text, hunks, sim)
         }
     };
@@ -502,6 +602,23 @@ pub fn compare(
         hunks,
         expected_text,
         published_text: published_raw.to_string(),
+    }
+}
+
+/// Above this many bytes (both sides) one copy's analysis is split over two threads; below it
+/// handing work to another thread costs more than it saves.
+const PARALLEL_BYTES: usize = 256 << 10;
+
+/// Runs `a` and `b`, on two threads when `parallel`.
+fn join<A: Send, B: Send>(
+    parallel: bool,
+    a: impl FnOnce() -> A + Send,
+    b: impl FnOnce() -> B + Send,
+) -> (A, B) {
+    if parallel {
+        rayon::join(a, b)
+    } else {
+        (a(), b())
     }
 }
 
@@ -671,11 +788,26 @@ fn location(b: &Block, extra: Option<String>) -> String {
     parts.join(" › ")
 }
 
-fn changed_columns(doc: &Document, e: &Block, p: &Block) -> Option<String> {
+/// Each table's header row by group: [`Document::columns`] without a scan of the page per
+/// changed row.
+fn headers(doc: &Document) -> HashMap<usize, &Block> {
+    let mut by_group = HashMap::new();
+    for b in &doc.blocks {
+        if b.kind == BlockKind::TableRow && b.header {
+            by_group.entry(b.group).or_insert(b);
+        }
+    }
+    by_group
+}
+
+fn changed_columns(headers: &HashMap<usize, &Block>, e: &Block, p: &Block) -> Option<String> {
     if e.kind != BlockKind::TableRow || e.raw_cells.len() != p.raw_cells.len() {
         return None;
     }
-    let names = doc.columns(e);
+    let names = headers
+        .get(&e.group)
+        .map(|h| h.cells.clone())
+        .unwrap_or_default();
     let diff: Vec<String> = e
         .raw_cells
         .iter()
@@ -697,10 +829,6 @@ fn changed_columns(doc: &Document, e: &Block, p: &Block) -> Option<String> {
         1 => Some(format!("column {}", diff[0])),
         _ => Some(format!("columns {}", diff.join(", "))),
     }
-}
-
-fn template_at(lines: &[Option<TemplateLine>], line: usize) -> Option<TemplateLine> {
-    lines.get(line.checked_sub(1)?).cloned().flatten()
 }
 
 #[derive(Clone, Copy)]
@@ -787,7 +915,7 @@ fn pair_region(
 fn compare_blocks(
     exp: &Document,
     publ: &Document,
-    tl: &[Option<TemplateLine>],
+    tl: &TemplateLines<'_>,
     deadline: Instant,
 ) -> Vec<Hunk> {
     let ekeys: Vec<(BlockKind, String)> =
@@ -802,35 +930,81 @@ fn compare_blocks(
         .collect();
     // A block missing in one place and present in another moved: pair them up first so the
     // move is one hunk, reported where the block now sits.
+    // Each expected-only block takes the first free copy-only block (in pair order) of its
+    // kind with the same content, or with the same key (rows, items, headings); queues by
+    // content and by key find it without scanning every pair (which was quadratic in the
+    // hunks of a heavily edited copy).
     let mut moved_to: Vec<Option<usize>> = vec![None; publ.blocks.len()];
     let mut moved_from = vec![false; exp.blocks.len()];
+    let mut order = vec![usize::MAX; publ.blocks.len()];
+    let mut by_content: HashMap<(BlockKind, &str), VecDeque<usize>> = HashMap::new();
+    let mut by_key: HashMap<(BlockKind, &str), VecDeque<usize>> = HashMap::new();
+    for (i, pair) in pairs.iter().enumerate() {
+        if let Pair::Published(b) = *pair {
+            let p = &publ.blocks[b];
+            order[b] = i;
+            by_content
+                .entry((p.kind, pkeys[b].1.as_str()))
+                .or_default()
+                .push_back(b);
+            by_key
+                .entry((p.kind, p.key.as_str()))
+                .or_default()
+                .push_back(b);
+        }
+    }
+    fn first_free(q: Option<&mut VecDeque<usize>>, moved_to: &[Option<usize>]) -> Option<usize> {
+        let q = q?;
+        while let Some(&b) = q.front() {
+            if moved_to[b].is_none() {
+                return Some(b);
+            }
+            q.pop_front();
+        }
+        None
+    }
     for pair in &pairs {
         let Pair::Expected(a) = *pair else { continue };
         let e = &exp.blocks[a];
-        let target = pairs.iter().find_map(|q| match *q {
-            Pair::Published(b) if moved_to[b].is_none() => {
-                let p = &publ.blocks[b];
-                let same = p.kind == e.kind
-                    && (p.content() == e.content()
-                        || (!e.key.is_empty() && p.key == e.key && e.kind != BlockKind::Paragraph));
-                same.then_some(b)
-            }
-            _ => None,
-        });
+        let same_content = first_free(
+            by_content.get_mut(&(e.kind, ekeys[a].1.as_str())),
+            &moved_to,
+        );
+        let same_key = if !e.key.is_empty() && e.kind != BlockKind::Paragraph {
+            first_free(by_key.get_mut(&(e.kind, e.key.as_str())), &moved_to)
+        } else {
+            None
+        };
+        let target = match (same_content, same_key) {
+            (Some(x), Some(y)) => Some(if order[x] <= order[y] { x } else { y }),
+            (x, y) => x.or(y),
+        };
         if let Some(b) = target {
             moved_to[b] = Some(a);
             moved_from[a] = true;
         }
     }
+    let equals: Vec<(usize, usize, usize)> = ops
+        .iter()
+        .filter_map(|op| match *op {
+            DiffOp::Equal {
+                old_index,
+                new_index,
+                len,
+            } => Some((old_index, new_index, len)),
+            _ => None,
+        })
+        .collect();
+    let exp_headers = headers(exp);
     let mut hunks = Vec::new();
     for pair in pairs {
         match pair {
             Pair::Both(a, b) => {
                 let (e, p) = (&exp.blocks[a], &publ.blocks[b]);
-                if e.content() == p.content() {
+                if ekeys[a].1 == pkeys[b].1 {
                     continue;
                 }
-                let mut detail = changed_columns(exp, e, p);
+                let mut detail = changed_columns(&exp_headers, e, p);
                 if e.kind == BlockKind::Heading && e.level != p.level {
                     detail = Some(format!("level {} → {}", e.level, p.level));
                 }
@@ -847,7 +1021,7 @@ fn compare_blocks(
             Pair::Expected(a) if moved_from[a] => {}
             Pair::Expected(a) => {
                 let e = &exp.blocks[a];
-                let anchor = anchor_for(publ, &ops, a);
+                let anchor = anchor_for(publ, &equals, a);
                 hunks.push(hunk(
                     HunkKind::Removed,
                     location(e, None),
@@ -892,23 +1066,18 @@ fn compare_blocks(
 
 /// The copy line where an expected-only block would go: just after the copy's block that
 /// matches the nearest equal block before it.
-fn anchor_for(publ: &Document, ops: &[DiffOp], a: usize) -> usize {
-    let mut anchor = 1;
-    for op in ops {
-        if let DiffOp::Equal {
-            old_index,
-            new_index,
-            len,
-        } = *op
-        {
-            if old_index < a {
-                let last = (old_index + len - 1).min(a - 1);
-                let b = new_index + (last - old_index);
-                anchor = publ.blocks.get(b).map_or(anchor, |p| p.lines[1] + 1);
-            }
+/// `equals` are the diff's equal runs `(old_index, new_index, len)` in order; the answer
+/// comes from the last run starting before `a` (found by binary search, not a scan per hunk).
+fn anchor_for(publ: &Document, equals: &[(usize, usize, usize)], a: usize) -> usize {
+    let before = equals.partition_point(|&(old_index, _, _)| old_index < a);
+    for &(old_index, new_index, len) in equals[..before].iter().rev() {
+        let last = (old_index + len - 1).min(a - 1);
+        let b = new_index + (last - old_index);
+        if let Some(p) = publ.blocks.get(b) {
+            return p.lines[1] + 1;
         }
     }
-    anchor
+    1
 }
 
 fn hunk(
@@ -916,7 +1085,7 @@ fn hunk(
     location: String,
     e: Option<&Block>,
     p: Option<&Block>,
-    tl: &[Option<TemplateLine>],
+    tl: &TemplateLines<'_>,
     anchor: usize,
     deadline: Instant,
 ) -> Hunk {
@@ -933,7 +1102,7 @@ fn hunk(
         location,
         published_lines: p.map(|b| b.lines),
         expected_lines: e.map(|b| b.lines),
-        template: e.and_then(|b| template_at(tl, b.lines[0])),
+        template: e.and_then(|b| tl.at(b.lines[0])),
         expected,
         published,
         words,
@@ -945,7 +1114,7 @@ fn compare_text(
     doc: &Document,
     text: &export::Text,
     published: &str,
-    tl: &[Option<TemplateLine>],
+    tl: &TemplateLines<'_>,
     opts: &Options,
     deadline: Instant,
 ) -> Vec<Hunk> {
@@ -1010,7 +1179,7 @@ fn compare_text(
             Some(l) => l[0],
             None => n.start.checked_sub(1).map_or(1, |i| publ[i].0 + 1),
         };
-        let template = e_lines.and(block).and_then(|b| template_at(tl, b.lines[0]));
+        let template = e_lines.and(block).and_then(|b| tl.at(b.lines[0]));
         let words = word_diff(
             expected.as_deref().unwrap_or(""),
             published_t.as_deref().unwrap_or(""),
@@ -1076,6 +1245,18 @@ mod tests {
             ]
         );
         assert_eq!(tokens("a<b>c</b>"), vec!["a", "<b>", "c", "</b>"]);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn normalise_fast_path_is_the_full_normalisation(s in "[ab \t\r\n\u{feff}]{0,12}") {
+            let (mut fast, mut full) = (Vec::new(), Vec::new());
+            proptest::prop_assert_eq!(
+                normalise(&s, Some(&mut fast)),
+                normalise_in_full(&s, Some(&mut full))
+            );
+            proptest::prop_assert_eq!(fast, full);
+        }
     }
 
     #[test]

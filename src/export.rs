@@ -80,7 +80,7 @@ pub fn text(doc: &Document) -> Text {
 
 /// Plain text of a Markdown page (the help center's format).
 pub fn to_text(markdown: &str) -> String {
-    text(&Document::parse(markdown)).text
+    text(&Document::parse_for_text(markdown)).text
 }
 
 /// HTML of a Markdown page's body (front matter dropped), as a fragment.
@@ -108,5 +108,25 @@ mod tests {
             to_text(md),
             "Title\n\nBold and link.\n\n  • one\n  • two\n\nA B\nc d e\n"
         );
+    }
+
+    #[test]
+    fn fast_path_prints_what_the_full_blocks_print() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut pages = 0;
+        for dir in ["tests/fixtures/published", "out"] {
+            for slug in std::fs::read_dir(root.join(dir)).unwrap() {
+                let slug = slug.unwrap().path();
+                if !slug.is_dir() {
+                    continue;
+                }
+                for f in std::fs::read_dir(slug).unwrap() {
+                    let md = std::fs::read_to_string(f.unwrap().path()).unwrap();
+                    assert_eq!(to_text(&md), text(&Document::parse(&md)).text);
+                    pages += 1;
+                }
+            }
+        }
+        assert!(pages >= 12);
     }
 }

@@ -1,6 +1,7 @@
 //! The generate step: every page for every variant, rendered to Markdown and plain text.
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use rayon::prelude::*;
 
@@ -55,6 +56,32 @@ impl Selection {
 /// Renders the selection into the files out/ should hold, in a stable order. Any error in
 /// any page fails the whole plan, so nothing is written.
 pub fn plan(project: &Project, renderer: &Renderer<'_>, sel: &Selection) -> Result<Vec<Planned>> {
+    plan_with_progress(project, renderer, sel, &AtomicUsize::new(0))
+}
+
+/// How many pages (page x variant) [`plan`] renders for `sel`.
+pub fn page_count(project: &Project, sel: &Selection) -> usize {
+    let variants = project
+        .variants
+        .iter()
+        .filter(|v| sel.has_variant(&v.slug))
+        .count();
+    let pages = project
+        .pages
+        .iter()
+        .filter(|p| sel.has_page(&p.name))
+        .count();
+    variants * pages
+}
+
+/// [`plan`], adding one to `done` as each page (Markdown and text) is rendered, for a
+/// progress display.
+pub fn plan_with_progress(
+    project: &Project,
+    renderer: &Renderer<'_>,
+    sel: &Selection,
+    done: &AtomicUsize,
+) -> Result<Vec<Planned>> {
     let jobs: Vec<_> = project
         .variants
         .iter()
@@ -73,6 +100,7 @@ pub fn plan(project: &Project, renderer: &Renderer<'_>, sel: &Selection) -> Resu
             let md = renderer.render(&p.name, v)?;
             let txt = export::to_text(&md);
             let dir = PathBuf::from(&v.slug);
+            done.fetch_add(1, Ordering::Relaxed);
             Ok([
                 Planned {
                     rel: dir.join(format!("{}.md", p.name)),

@@ -3,7 +3,10 @@
 
 use std::ops::Range;
 
-use html5gum::{DefaultEmitter, Token, Tokenizer};
+use std::convert::Infallible;
+
+use html5gum::emitters::callback::{CallbackEmitter, CallbackEvent};
+use html5gum::{Span, Tokenizer};
 
 /// What a piece of an HTML fragment is.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -227,48 +230,88 @@ impl Reducer<'_> {
 
 /// Splits an HTML fragment into table rows and paragraphs of plain text.
 pub fn reduce(fragment: &str) -> Vec<Piece> {
-    let mut emitter = DefaultEmitter::<usize>::new_with_span();
-    // Lets `<script>`, `<style>` and `<textarea>` content be read as text, not as tags.
-    emitter.naively_switch_states(true);
     let mut r = Reducer {
         src: fragment,
         ..Default::default()
     };
-    for token in Tokenizer::new_with_emitter(fragment, emitter).flatten() {
-        match token {
-            Token::StartTag(tag) => {
-                let name = String::from_utf8_lossy(&tag.name).to_ascii_lowercase();
-                r.start_tag(&name, tag.span.start..tag.span.end);
+    // The tokenizer's events go straight to the reducer, borrowed, rather than through
+    // html5gum's DefaultEmitter, which allocates every tag, attribute and string it yields.
+    // Tags are taken as that emitter would give them: a start tag when it closes (`>`), spanning
+    // from its `<`; attributes, comments, doctypes and parse errors are not needed.
+    let mut tag_name: Vec<u8> = Vec::new();
+    let mut tag_start = 0;
+    let callback = |event: CallbackEvent<'_>, span: Span<usize>| -> Option<Infallible> {
+        match event {
+            CallbackEvent::OpenStartTag { name } => {
+                tag_name.clear();
+                tag_name.extend_from_slice(name);
+                tag_start = span.start;
             }
-            Token::EndTag(tag) => {
-                let name = String::from_utf8_lossy(&tag.name).to_ascii_lowercase();
-                r.end_tag(&name, tag.span.start..tag.span.end);
+            CallbackEvent::CloseStartTag { .. } => {
+                let name = std::mem::take(&mut tag_name);
+                r.start_tag(&lower(&name), tag_start..span.end);
             }
-            Token::String(s) => {
-                let text = String::from_utf8_lossy(&s.value).into_owned();
-                r.push_text(&text, s.span.start..s.span.end);
+            CallbackEvent::EndTag { name } => r.end_tag(&lower(name), span.start..span.end),
+            CallbackEvent::String { value } => {
+                r.push_text(&String::from_utf8_lossy(value), span.start..span.end)
             }
-            Token::Comment(_) | Token::Doctype(_) | Token::Error(_) => {}
+            _ => {}
         }
-    }
+        None
+    };
+    let mut emitter = CallbackEmitter::new(callback);
+    // Lets `<script>`, `<style>` and `<textarea>` content be read as text, not as tags.
+    emitter.naively_switch_states(true);
+    // The callback yields no tokens, so the first `next` reads the whole fragment.
+    Tokenizer::new_with_emitter(fragment, emitter).for_each(|token| {
+        let Ok(never) = token;
+        match never {}
+    });
     let end = fragment.len();
     r.end_row(end);
     r.flush_text();
     r.pieces
 }
 
+/// A tag name as lower-case text, borrowed when it already is (the tokenizer lower-cases
+/// ASCII letters itself, so that is every tag in practice).
+fn lower(name: &[u8]) -> std::borrow::Cow<'_, str> {
+    match String::from_utf8_lossy(name) {
+        std::borrow::Cow::Borrowed(s) if !s.bytes().any(|b| b.is_ascii_uppercase()) => {
+            std::borrow::Cow::Borrowed(s)
+        }
+        other => std::borrow::Cow::Owned(other.to_ascii_lowercase()),
+    }
+}
+
 /// Plain text of an inline HTML snippet inside Markdown (`<a href>`, `</a>`, `<br>`,
 /// `<!-- -->`): tags and comments drop out, text and entities stay, a break becomes `\n`.
 pub fn inline_text(snippet: &str) -> String {
     let mut out = String::new();
-    for token in Tokenizer::new(snippet).flatten() {
-        match token {
-            Token::StartTag(t) if t.name.as_slice() == b"br" => out.push('\n'),
-            Token::EndTag(t) if t.name.as_slice() == b"br" => out.push('\n'),
-            Token::String(s) => out.push_str(&String::from_utf8_lossy(&s)),
+    // As in [`reduce`]: events borrowed, a start tag counted when it closes.
+    let mut tag_name: Vec<u8> = Vec::new();
+    let callback = |event: CallbackEvent<'_>, _: Span<()>| -> Option<Infallible> {
+        match event {
+            CallbackEvent::OpenStartTag { name } => {
+                tag_name.clear();
+                tag_name.extend_from_slice(name);
+            }
+            CallbackEvent::CloseStartTag { .. } => {
+                let name = std::mem::take(&mut tag_name);
+                if name == b"br" {
+                    out.push('\n');
+                }
+            }
+            CallbackEvent::EndTag { name } if name == b"br" => out.push('\n'),
+            CallbackEvent::String { value } => out.push_str(&String::from_utf8_lossy(value)),
             _ => {}
         }
-    }
+        None
+    };
+    Tokenizer::new_with_emitter(snippet, CallbackEmitter::new(callback)).for_each(|token| {
+        let Ok(never) = token;
+        match never {}
+    });
     out
 }
 
@@ -289,6 +332,99 @@ mod tests {
         assert_eq!(pieces[1].cells, vec!["x & y", "1 2 link"]);
         assert_eq!(pieces[1].raw_cells[1], "1</br>2 <a href=\"/u\">link</a>");
         assert_eq!(pieces[2].cells, vec!["After it"]);
+    }
+
+    /// What [`reduce`] and [`inline_text`] gave when they read html5gum's DefaultEmitter
+    /// tokens; the borrowed-event versions must give exactly the same.
+    fn reference(fragment: &str) -> (Vec<Piece>, String) {
+        use html5gum::{DefaultEmitter, Token};
+        let mut emitter = DefaultEmitter::<usize>::new_with_span();
+        emitter.naively_switch_states(true);
+        let mut r = Reducer {
+            src: fragment,
+            ..Default::default()
+        };
+        for token in Tokenizer::new_with_emitter(fragment, emitter).flatten() {
+            match token {
+                Token::StartTag(tag) => {
+                    let name = String::from_utf8_lossy(&tag.name).to_ascii_lowercase();
+                    r.start_tag(&name, tag.span.start..tag.span.end);
+                }
+                Token::EndTag(tag) => {
+                    let name = String::from_utf8_lossy(&tag.name).to_ascii_lowercase();
+                    r.end_tag(&name, tag.span.start..tag.span.end);
+                }
+                Token::String(s) => {
+                    let text = String::from_utf8_lossy(&s.value).into_owned();
+                    r.push_text(&text, s.span.start..s.span.end);
+                }
+                Token::Comment(_) | Token::Doctype(_) | Token::Error(_) => {}
+            }
+        }
+        r.end_row(fragment.len());
+        r.flush_text();
+        let mut inline = String::new();
+        for token in Tokenizer::new(fragment).flatten() {
+            match token {
+                Token::StartTag(t) if t.name.as_slice() == b"br" => inline.push('\n'),
+                Token::EndTag(t) if t.name.as_slice() == b"br" => inline.push('\n'),
+                Token::String(s) => inline.push_str(&String::from_utf8_lossy(&s)),
+                _ => {}
+            }
+        }
+        (r.pieces, inline)
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn borrowed_events_match_the_default_emitter(
+            parts in proptest::collection::vec(proptest::prop_oneof![
+                proptest::strategy::Just("<table class=\"t\" class=x>"),
+                proptest::strategy::Just("<TABLE>"),
+                proptest::strategy::Just("</table>"),
+                proptest::strategy::Just("<thead>"),
+                proptest::strategy::Just("</thead>"),
+                proptest::strategy::Just("<tbody>"),
+                proptest::strategy::Just("<tr>"),
+                proptest::strategy::Just("</tr>"),
+                proptest::strategy::Just("<td>"),
+                proptest::strategy::Just("</TD>"),
+                proptest::strategy::Just("<th>"),
+                proptest::strategy::Just("</th>"),
+                proptest::strategy::Just("<br>"),
+                proptest::strategy::Just("<br/>"),
+                proptest::strategy::Just("</br>"),
+                proptest::strategy::Just("<p>"),
+                proptest::strategy::Just("</p>"),
+                proptest::strategy::Just("<a href=\"/x\">"),
+                proptest::strategy::Just("</a>"),
+                proptest::strategy::Just("<!-- c -->"),
+                proptest::strategy::Just("<!DOCTYPE html>"),
+                proptest::strategy::Just("<script>if (a < b) x('</p>')</script>"),
+                proptest::strategy::Just("<style>p { }</style>"),
+                proptest::strategy::Just("<textarea><b></textarea>"),
+                proptest::strategy::Just("&amp; &lt; &#x41; &bogus;"),
+                proptest::strategy::Just("\n"),
+                proptest::strategy::Just("<"),
+                proptest::strategy::Just(">"),
+                proptest::strategy::Just("<a"),
+                proptest::strategy::Just("</"),
+                proptest::strategy::Just("text é ü"),
+                proptest::strategy::Just("  "),
+            ], 0..40)
+        ) {
+            let html: String = parts.concat();
+            let (pieces, inline) = reference(&html);
+            proptest::prop_assert_eq!(reduce(&html), pieces);
+            proptest::prop_assert_eq!(inline_text(&html), inline);
+        }
+
+        #[test]
+        fn borrowed_events_match_on_any_text(html in "\\PC{0,80}") {
+            let (pieces, inline) = reference(&html);
+            proptest::prop_assert_eq!(reduce(&html), pieces);
+            proptest::prop_assert_eq!(inline_text(&html), inline);
+        }
     }
 
     #[test]

@@ -5,6 +5,7 @@ use std::collections::BTreeSet;
 use std::fs;
 use std::io::Write;
 use std::path::{Component, Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use rayon::prelude::*;
 
@@ -145,10 +146,11 @@ pub fn extra(
     scope: Option<&dyn Fn(&Path) -> bool>,
 ) -> Result<Vec<PathBuf>> {
     check_out_dir(out)?;
-    let wanted: BTreeSet<&PathBuf> = planned.iter().map(|p| &p.rel).collect();
+    let wanted: std::collections::HashSet<&Path> =
+        planned.iter().map(|p| p.rel.as_path()).collect();
     Ok(existing(out)?
         .into_iter()
-        .filter(|rel| !wanted.contains(rel) && scope.is_none_or(|f| f(rel)))
+        .filter(|rel| !wanted.contains(rel.as_path()) && scope.is_none_or(|f| f(rel)))
         .collect())
 }
 
@@ -180,6 +182,17 @@ pub fn lock(out: &Path) -> Result<Lock> {
 /// Files are compared and staged in parallel; a staged temp file is closed at once (only its
 /// path is kept), so a run of any size stays far below the open-file limit.
 pub fn write(out: &Path, planned: &[Planned], remove: &[PathBuf]) -> Result<Written> {
+    write_with_progress(out, planned, remove, &AtomicUsize::new(0))
+}
+
+/// [`write`], adding one to `done` for each planned file found unchanged or staged (so it
+/// ends at `planned.len()`), for a progress display.
+pub fn write_with_progress(
+    out: &Path,
+    planned: &[Planned],
+    remove: &[PathBuf],
+    done: &AtomicUsize,
+) -> Result<Written> {
     let _lock = lock(out)?;
     // Temp files a killed run left behind are ours to remove, now that we hold the lock.
     for rel in scan(out)?.1 {
@@ -210,7 +223,11 @@ pub fn write(out: &Path, planned: &[Planned], remove: &[PathBuf]) -> Result<Writ
                 )
                 .help("remove it")),
                 Ok(m) if m.len() == p.bytes.len() as u64 => {
-                    Ok(fs::read(&path).is_ok_and(|b| b == p.bytes))
+                    let same = fs::read(&path).is_ok_and(|b| b == p.bytes);
+                    if same {
+                        done.fetch_add(1, Ordering::Relaxed);
+                    }
+                    Ok(same)
                 }
                 _ => Ok(false),
             }
@@ -246,16 +263,21 @@ pub fn write(out: &Path, planned: &[Planned], remove: &[PathBuf]) -> Result<Writ
     // itself (old or new content, never torn), and an fsync per page cost more than the rest
     // of a 10,000-page run. Power-loss durability is left to the file system, as git does for
     // work-tree files.
+    // Temp files are named from an absolute folder, or tempfile asks for the working
+    // directory once per file.
+    let base = std::path::absolute(out).unwrap_or_else(|_| out.to_path_buf());
     let staged: Vec<Result<tempfile::TempPath>> = changed
         .par_iter()
         .map(|p| {
             let path = out.join(&p.rel);
             let dir = path.parent().unwrap_or(out);
+            let abs = base.join(&p.rel);
             let mut tmp = tempfile::Builder::new()
                 .prefix(".docvar-")
-                .tempfile_in(dir)
+                .tempfile_in(abs.parent().unwrap_or(&base))
                 .map_err(|e| Error::io(dir, &e).help("check that the output folder is writable"))?;
             tmp.write_all(&p.bytes).map_err(|e| Error::io(&path, &e))?;
+            done.fetch_add(1, Ordering::Relaxed);
             Ok(tmp.into_temp_path())
         })
         .collect();

@@ -1,11 +1,13 @@
 //! Rendering: templates compiled once, variables checked strictly (including the `{{#if x}}`
 //! gap in Handlebars' strict mode), every page rendered for every variant without escaping.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use handlebars::template::{Parameter, Template, TemplateElement};
 use handlebars::Handlebars;
+use rayon::prelude::*;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
@@ -21,6 +23,10 @@ const BUILTIN_HELPERS: &[&str] = &[
 
 /// Variables docvar defines for every page of every variant.
 pub const BUILTIN_VARS: &[&str] = &["slug", "page", "front_matter"];
+
+/// Template files, and per rendered line `(index into the files, template line)`: what
+/// [`Renderer::template_line_map`] returns.
+pub type LineMap<'a> = (Vec<&'a Path>, Vec<Option<(usize, usize)>>);
 
 /// Where in a template something is.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -146,9 +152,19 @@ impl<'p> Renderer<'p> {
         let mut registry = Handlebars::new();
         registry.register_escape_fn(handlebars::no_escape);
         registry.set_strict_mode(true);
+        // Compiling is most of a run's start-up (Handlebars' parser is slow on long
+        // templates), so every template and partial is compiled in parallel up front; errors
+        // are still reported in the order a one-by-one compile would meet them.
+        let mut compiled = project
+            .partials
+            .par_iter()
+            .chain(project.pages.par_iter())
+            .map(|t| compile(&t.name, &t.path, &t.source))
+            .collect::<Vec<Result<Template>>>()
+            .into_iter();
         let mut partial_uses: BTreeMap<String, Uses> = BTreeMap::new();
         for p in &project.partials {
-            let tpl = compile(&p.name, &p.path, &p.source)?;
+            let tpl = compiled.next().expect("one template per partial")?;
             let mut uses = Uses::default();
             walk(&tpl, &p.path, 0, &mut uses);
             partial_uses.insert(p.name.clone(), uses);
@@ -156,7 +172,7 @@ impl<'p> Renderer<'p> {
         }
         let mut page_vars = BTreeMap::new();
         for page in &project.pages {
-            let tpl = compile(&page.name, &page.path, &page.source)?;
+            let tpl = compiled.next().expect("one template per page")?;
             let mut uses = Uses::default();
             walk(&tpl, &page.path, 0, &mut uses);
             // Follow partials (and partials of partials) so their variables count for the page.
@@ -254,7 +270,11 @@ impl<'p> Renderer<'p> {
 
     /// Fails on the first variable `page` uses that `variant` does not define.
     pub fn check(&self, page: &str, variant: &Variant) -> Result<()> {
-        let ctx = self.context(page, variant);
+        self.check_context(page, variant, &self.context(page, variant))
+    }
+
+    /// [`Renderer::check`] against a context already built.
+    fn check_context(&self, page: &str, variant: &Variant, ctx: &Value) -> Result<()> {
         for u in self.page_vars.get(page).into_iter().flatten() {
             let name = root_name(&u.name);
             if name.starts_with('@') || name == "this" || name.is_empty() {
@@ -297,8 +317,8 @@ impl<'p> Renderer<'p> {
 
     /// Renders `page` for `variant` to Markdown, checked strictly first.
     pub fn render(&self, page: &str, variant: &Variant) -> Result<String> {
-        self.check(page, variant)?;
         let ctx = self.context(page, variant);
+        self.check_context(page, variant, &ctx)?;
         self.registry.render(page, &ctx).map_err(|e| {
             let file = e
                 .template_name
@@ -340,13 +360,28 @@ impl<'p> Renderer<'p> {
         variant: &Variant,
         rendered: &str,
     ) -> Vec<Option<TemplateLine>> {
+        let (files, map) = self.template_line_map(page, variant, rendered);
+        map.into_iter()
+            .map(|m| {
+                m.map(|(f, line)| TemplateLine {
+                    file: files[f].to_path_buf(),
+                    line,
+                })
+            })
+            .collect()
+    }
+
+    /// [`Renderer::template_lines`] as `(index into the returned files, line)`, so a caller
+    /// that looks up a few lines does not copy a path for every line.
+    pub fn template_line_map(&self, page: &str, variant: &Variant, rendered: &str) -> LineMap<'_> {
         let ctx = self.context(page, variant);
-        let mut approx: Vec<(String, TemplateLine)> = Vec::new();
+        let mut files = Vec::new();
+        let mut approx: Vec<(Cow<'_, str>, (usize, usize))> = Vec::new();
         if let Some(t) = self.project.pages.iter().find(|p| p.name == page) {
-            self.expand(&t.source, &t.path, &ctx, &mut approx, 0);
+            self.expand(&t.source, &t.path, &ctx, &mut files, &mut approx, 0);
         }
         let new: Vec<&str> = rendered.lines().collect();
-        let old: Vec<&str> = approx.iter().map(|(s, _)| s.as_str()).collect();
+        let old: Vec<&str> = approx.iter().map(|(s, _)| s.as_ref()).collect();
         let mut map = vec![None; new.len()];
         for op in similar::capture_diff_slices(similar::Algorithm::Myers, &old, &new) {
             let (o, n) = (op.old_range(), op.new_range());
@@ -357,34 +392,34 @@ impl<'p> Renderer<'p> {
                 // One template line may render as several (a multi-line value).
                 let oi = if o.len() == 1 { o.start } else { o.start + k };
                 if oi < o.end {
-                    map[ni] = Some(approx[oi].1.clone());
+                    map[ni] = Some(approx[oi].1);
                 }
             }
         }
-        map
+        (files, map)
     }
 
-    fn expand(
-        &self,
-        source: &str,
-        file: &Path,
+    fn expand<'s>(
+        &'s self,
+        source: &'s str,
+        file: &'s Path,
         ctx: &Value,
-        out: &mut Vec<(String, TemplateLine)>,
+        files: &mut Vec<&'s Path>,
+        out: &mut Vec<(Cow<'s, str>, (usize, usize))>,
         depth: usize,
     ) {
+        let f = files.len();
+        files.push(file);
         for (i, line) in source.lines().enumerate() {
             let t = line.trim();
-            let at = TemplateLine {
-                file: file.to_path_buf(),
-                line: i + 1,
-            };
+            let at = (f, i + 1);
             if let Some(name) = t.strip_prefix("{{>").and_then(|r| r.strip_suffix("}}")) {
                 let name = name.split_whitespace().next().unwrap_or("");
                 if let (Some(p), true) = (
                     self.project.partials.iter().find(|p| p.name == name),
                     depth < 8,
                 ) {
-                    self.expand(&p.source, &p.path, ctx, out, depth + 1);
+                    self.expand(&p.source, &p.path, ctx, files, out, depth + 1);
                     continue;
                 }
             }
@@ -396,8 +431,13 @@ impl<'p> Renderer<'p> {
             if standalone {
                 continue;
             }
+            if !line.contains("{{") {
+                // Nothing to fill in: the line as it is.
+                out.push((Cow::Borrowed(line), at));
+                continue;
+            }
             for piece in fill(line, ctx).split('\n') {
-                out.push((piece.to_string(), at.clone()));
+                out.push((Cow::Owned(piece.to_string()), at));
             }
         }
     }

@@ -67,6 +67,38 @@ proptest! {
     }
 
     #[test]
+    fn text_export_fast_path_prints_what_the_blocks_print(
+        lines in prop::collection::vec(prop_oneof![
+            Just("---".to_string()),
+            Just("title: T".to_string()),
+            Just("".to_string()),
+            Just("# Title".to_string()),
+            Just("## Section".to_string()),
+            Just("::: note".to_string()),
+            Just(":::".to_string()),
+            Just("<!-- c -->".to_string()),
+            Just("<table>".to_string()),
+            Just("<thead><tr><th>A</th><th>B</th></tr></thead>".to_string()),
+            Just("<tr><td>x &amp; y</td><td>1<br>2</td></tr>".to_string()),
+            Just("</table>".to_string()),
+            Just("<p>html <b>text</b></p>".to_string()),
+            Just("|A|B|".to_string()),
+            Just("|---|---|".to_string()),
+            Just("|c *d*|[e](/f)|".to_string()),
+            Just("```".to_string()),
+            Just("---".to_string()),
+            "[-*] [a-z `*\\[\\]()<>/]{0,30}",
+            "  [-*] [a-z]{0,10}",
+            "[0-9][.)] [a-z ]{0,20}",
+            "[a-zA-Z <>/&;*`\\[\\]()|:-]{0,40}",
+        ], 0..30)
+    ) {
+        let s = lines.join("\n");
+        let full = export::text(&docvar::document::Document::parse(&s)).text;
+        prop_assert_eq!(export::to_text(&s), full);
+    }
+
+    #[test]
     fn render_is_deterministic_and_verbatim(name in "[A-Za-z&'<>\" ]{1,24}", section in "[a-z][a-z-]{0,12}") {
         let mut p = project();
         for v in &mut p.variants {
