@@ -15,6 +15,7 @@ pub mod html;
 pub mod infer;
 pub mod lint;
 pub mod output;
+pub mod progress;
 pub mod project;
 pub mod rename;
 pub mod render;

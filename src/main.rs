@@ -9,7 +9,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use docvar::error::{read_text, Error, Result};
 use docvar::export;
 use docvar::generate::{self, Selection};
-use docvar::output::{self, Status};
+use docvar::output;
 use docvar::project::Project;
 use docvar::render::Renderer;
 use docvar::report::plural;
@@ -61,7 +61,7 @@ enum Command {
         /// Write nothing; list stale, missing and extra files and exit 1 if there are any.
         #[arg(long)]
         check: bool,
-        /// Print nothing but errors.
+        /// Print nothing but errors (and no progress bar).
         #[arg(short, long)]
         quiet: bool,
     },
@@ -223,6 +223,9 @@ struct DiffArgs {
     /// Write the rendered page over each drifted copy, then report what changed.
     #[arg(long)]
     fix: bool,
+    /// No progress bar (it shows only on a terminal, for runs over a second).
+    #[arg(short, long)]
+    quiet: bool,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -336,11 +339,18 @@ fn cmd_generate(
             }
         }
     }
-    let planned = generate::plan(&project, &renderer, &sel)?;
+    // A bar on stderr once a run passes a second (terminals only; --quiet hides it).
+    let progress = docvar::progress::Progress::start(
+        !quiet,
+        "rendering",
+        generate::page_count(&project, &sel),
+    );
+    let planned = generate::plan_with_progress(&project, &renderer, &sel, progress.counter())?;
     let out_dir = out.unwrap_or_else(|| project.out_dir());
     let owns = |rel: &std::path::Path| sel.owns(rel);
-    let report = output::check(&out_dir, &planned, Some(&owns))?;
     if check {
+        progress.finish();
+        let report = output::check(&out_dir, &planned, Some(&owns))?;
         let mut stdout = std::io::stdout().lock();
         for (rel, status) in &report {
             let _ = writeln!(
@@ -367,12 +377,11 @@ fn cmd_generate(
         );
         return Ok(ExitCode::from(1));
     }
-    let extra: Vec<PathBuf> = report
-        .iter()
-        .filter(|(_, s)| *s == Status::Extra)
-        .map(|(r, _)| r.clone())
-        .collect();
-    let written = output::write(&out_dir, &planned, &extra)?;
+    // Extra files only: write() itself compares each planned file with what is there.
+    let extra = output::extra(&out_dir, &planned, Some(&owns))?;
+    progress.phase("writing", planned.len());
+    let written = output::write_with_progress(&out_dir, &planned, &extra, progress.counter())?;
+    progress.finish();
     if !quiet {
         let mut stdout = std::io::stdout().lock();
         for rel in &written.written {
@@ -508,7 +517,10 @@ fn cmd_diff(root: &std::path::Path, args: DiffArgs) -> Result<ExitCode> {
         ..Default::default()
     }
     .with_ignores(&patterns)?;
-    let report = drift::check(&project, &renderer, &copies, &opts)?;
+    let progress = docvar::progress::Progress::start(!args.quiet, "checking", copies.len());
+    let report =
+        drift::check_with_progress(&project, &renderer, &copies, &opts, progress.counter())?;
+    progress.finish();
     let format = match args.format {
         DiffFormat::Human => Format::Human,
         DiffFormat::Unified => Format::Unified,
@@ -644,8 +656,18 @@ fn cmd_rename(
             let new = String::from_utf8_lossy(&p.bytes);
             if old != new {
                 let diff = similar::TextDiff::from_lines(old.as_str(), &*new);
-                let a = format!("a/{}", out.join(&old_rel).display());
-                let b = format!("b/{}", out.join(&p.rel).display());
+                // Paths as `git diff` writes them: relative to the project, no `a//abs`.
+                let shown = |rel: &std::path::Path| {
+                    let path = out.join(rel);
+                    path.strip_prefix(&plan.project.root)
+                        .unwrap_or(&path)
+                        .display()
+                        .to_string()
+                        .trim_start_matches('/')
+                        .to_string()
+                };
+                let a = format!("a/{}", shown(&old_rel));
+                let b = format!("b/{}", shown(&p.rel));
                 let _ = write!(
                     stdout,
                     "{}",

@@ -1,0 +1,126 @@
+//! Micro-benchmarks of the hot functions, on this repository's own project (two pages of
+//! 5-7 KB with pipe and HTML RACI tables, lists and links) and its published copies:
+//!
+//! ```text
+//! cargo bench --bench hot
+//! ```
+//!
+//! `bash bench/compare.sh` measures whole runs at 1,000-50,000 pages against pandoc and
+//! `git diff`.
+
+use std::path::{Path, PathBuf};
+
+use divan::{black_box, Bencher};
+
+use docvar::document::Document;
+use docvar::drift::{self, CopyFormat, Options};
+use docvar::export;
+use docvar::project::Project;
+use docvar::render::Renderer;
+
+fn main() {
+    divan::main();
+}
+
+const PAGES: &[&str] = &["roles-and-responsibilities", "disaster-recovery-raci"];
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn project() -> Project {
+    Project::load(&root()).expect("the repository's project loads")
+}
+
+fn rendered(page: &str) -> String {
+    let project = project();
+    let renderer = Renderer::new(&project).expect("templates compile");
+    let variant = project.variant("psaas-appliance").expect("variant exists");
+    renderer.render(page, variant).expect("page renders")
+}
+
+fn published(rel: &str) -> String {
+    std::fs::read_to_string(root().join("tests/fixtures/published").join(rel))
+        .expect("fixture exists")
+}
+
+/// Compiling every template and partial (once per run).
+#[divan::bench]
+fn compile_templates(bencher: Bencher) {
+    let project = project();
+    bencher.bench_local(|| Renderer::new(black_box(&project)).map(|r| r.variables(PAGES[0])));
+}
+
+/// One page for one product: strict variable check, context, Handlebars render.
+#[divan::bench(args = PAGES)]
+fn render(bencher: Bencher, page: &str) {
+    let project = project();
+    let renderer = Renderer::new(&project).expect("templates compile");
+    let variant = project.variant("psaas-appliance").expect("variant exists");
+    bencher
+        .counter(divan::counter::BytesCount::of_str(&rendered(page)))
+        .bench_local(|| renderer.render(black_box(page), black_box(variant)));
+}
+
+/// Splitting a rendered page into blocks (front matter, headings, rows, items...).
+#[divan::bench(args = PAGES)]
+fn block_split(bencher: Bencher, page: &str) {
+    let md = rendered(page);
+    bencher
+        .counter(divan::counter::BytesCount::of_str(&md))
+        .bench_local(|| Document::parse(black_box(&md)));
+}
+
+/// Markdown to the help center's plain text (block split included).
+#[divan::bench(args = PAGES)]
+fn text_export(bencher: Bencher, page: &str) {
+    let md = rendered(page);
+    bencher
+        .counter(divan::counter::BytesCount::of_str(&md))
+        .bench_local(|| export::to_text(black_box(&md)));
+}
+
+/// Drift of one published copy against its rendered page (normalise, split both sides,
+/// align blocks, word diffs), without the template-line mapping.
+#[divan::bench(args = [
+    "psaas-appliance/roles-and-responsibilities.md",
+    "psaas-appliance/roles-and-responsibilities.txt",
+    "psaas-appliance/disaster-recovery-raci.md",
+])]
+fn drift_one_page(bencher: Bencher, copy: &str) {
+    let page = Path::new(copy)
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .expect("copy has a page name");
+    let expected = rendered(page);
+    let copy_text = published(copy);
+    let format = CopyFormat::of(Path::new(copy));
+    let opts = Options::default();
+    bencher
+        .counter(divan::counter::BytesCount::of_str(&copy_text))
+        .bench_local(|| {
+            drift::compare(
+                black_box(&expected),
+                black_box(&copy_text),
+                format,
+                &[],
+                &opts,
+            )
+        });
+}
+
+/// Drift of one copy including the template-line mapping `docvar diff` adds per copy.
+#[divan::bench]
+fn drift_with_template_lines(bencher: Bencher) {
+    let project = project();
+    let renderer = Renderer::new(&project).expect("templates compile");
+    let variant = project.variant("psaas-appliance").expect("variant exists");
+    let page = "roles-and-responsibilities";
+    let copy_text = published("psaas-appliance/roles-and-responsibilities.md");
+    let opts = Options::default();
+    bencher.bench_local(|| {
+        let expected = renderer.render(page, variant).expect("page renders");
+        let tl = renderer.template_lines(page, variant, &expected);
+        drift::compare(&expected, &copy_text, CopyFormat::Markdown, &tl, &opts)
+    });
+}
