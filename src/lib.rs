@@ -10,6 +10,8 @@ pub mod drift;
 pub mod error;
 pub mod export;
 pub mod frontmatter;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod generate;
 pub mod html;
 pub mod infer;

@@ -1,19 +1,8 @@
-//! Any text splits into blocks without panicking, and every block's lines are 1-based,
-//! ordered and inside the input.
+//! See docvar::fuzzing::block_split (shared with tests/fuzz_regressions.rs).
 #![no_main]
 
-use docvar::document::Document;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let text = String::from_utf8_lossy(data);
-    // Lines as the block model counts them: one more than the number of newlines.
-    let line_count = text.matches('\n').count() + 1;
-    let doc = Document::parse(&text);
-    for b in &doc.blocks {
-        let [start, end] = b.lines;
-        assert!(start >= 1, "block lines are 1-based: {b:?}");
-        assert!(start <= end, "block starts after it ends: {b:?}");
-        assert!(end <= line_count, "block ends past line {line_count}: {b:?}");
-    }
+    docvar::fuzzing::block_split(&String::from_utf8_lossy(data));
 });

@@ -1,10 +1,8 @@
-//! Any text exports to plain text and to HTML without panicking.
+//! See docvar::fuzzing::export_text (shared with tests/fuzz_regressions.rs).
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let text = String::from_utf8_lossy(data);
-    let _ = docvar::export::to_text(&text);
-    let _ = docvar::export::to_html(&text);
+    docvar::fuzzing::export_text(&String::from_utf8_lossy(data));
 });
