@@ -28,7 +28,6 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
-use serde::Deserialize;
 use similar::{capture_diff_slices, capture_diff_slices_deadline, Algorithm, DiffOp};
 
 use crate::drift;
@@ -969,35 +968,38 @@ fn decompose(texts: &[&str]) -> Vec<Vec<Vec<String>>> {
     // A group's values, without the spaces every copy has at its ends.
     let values = |a: usize, b: usize| -> Vec<Range<usize>> {
         let mut rs: Vec<Range<usize>> = (0..n).map(|c| range_of(c, a, b)).collect();
-        loop {
-            let first = rs[0].clone();
-            let Some(ch) = texts[0][first].chars().next().filter(|c| c.is_whitespace()) else {
-                break;
-            };
-            let w = ch.len_utf8();
-            if !rs
-                .iter()
-                .enumerate()
-                .all(|(c, r)| r.len() > w && texts[c][r.clone()].starts_with(ch))
-            {
-                break;
+        for front in [true, false] {
+            loop {
+                let v = &texts[0][rs[0].clone()];
+                let edge = if front {
+                    v.chars().next()
+                } else {
+                    v.chars().last()
+                };
+                let Some(ch) = edge.filter(|c| c.is_whitespace()) else {
+                    break;
+                };
+                let w = ch.len_utf8();
+                let shared = rs.iter().enumerate().all(|(c, r)| {
+                    let t = &texts[c][r.clone()];
+                    r.len() > w
+                        && if front {
+                            t.starts_with(ch)
+                        } else {
+                            t.ends_with(ch)
+                        }
+                });
+                if !shared {
+                    break;
+                }
+                for r in &mut rs {
+                    if front {
+                        r.start += w;
+                    } else {
+                        r.end -= w;
+                    }
+                }
             }
-            rs.iter_mut().for_each(|r| r.start += w);
-        }
-        loop {
-            let last = rs[0].clone();
-            let Some(ch) = texts[0][last].chars().last().filter(|c| c.is_whitespace()) else {
-                break;
-            };
-            let w = ch.len_utf8();
-            if !rs
-                .iter()
-                .enumerate()
-                .all(|(c, r)| r.len() > w && texts[c][r.clone()].ends_with(ch))
-            {
-                break;
-            }
-            rs.iter_mut().for_each(|r| r.end -= w);
         }
         rs
     };
@@ -1704,20 +1706,6 @@ pub struct VariantEdit {
     pub after: String,
 }
 
-/// The project's settings (docvar.toml, or the defaults).
-pub fn config(root: &Path) -> Result<Config> {
-    let path = project::join(root, Path::new("docvar.toml"));
-    if !path.exists() {
-        return Ok(Config::default());
-    }
-    let text = read_text(&path)?;
-    let table: toml::Table = text.parse().map_err(|e: toml::de::Error| {
-        Error::in_file(&path, format!("invalid TOML: {}", e.message()))
-    })?;
-    Config::deserialize(toml::Value::Table(table))
-        .map_err(|e| Error::in_file(&path, format!("invalid setting: {}", e.message())))
-}
-
 fn variant_files(root: &Path, config: &Config) -> Result<Vec<(String, PathBuf, String)>> {
     let dir = project::join(root, &config.variants);
     let mut out = Vec::new();
@@ -1760,7 +1748,7 @@ fn same_file(a: &Path, b: &Path) -> bool {
 /// The variant of a copy without `--variant`: the variant file that lists it as published
 /// (any page), else the name of its folder.
 pub fn slug_for(root: &Path, file: &Path) -> Result<String> {
-    let config = config(root)?;
+    let config = Config::load(root)?;
     for (slug, _, text) in variant_files(root, &config)? {
         let Ok(table) = text.parse::<toml::Table>() else {
             continue;
@@ -1857,7 +1845,7 @@ fn str_var<'t>(doc: &'t toml_edit::DocumentMut, table: &[&str], key: &str) -> Op
 /// the rest under `[vars]`, records each copy in `published`, and sets per-variant front
 /// matter and `exact` overrides. Renames variables in `inferred` to the names chosen.
 pub fn plan(root: &Path, inferred: &mut Inferred, published: &[String]) -> Result<Plan> {
-    let config = config(root)?;
+    let config = Config::load(root)?;
     project::check_name("page", &inferred.page).map_err(Error::msg)?;
     for s in &inferred.slugs {
         project::check_name("variant slug", s).map_err(Error::msg)?;
@@ -2102,7 +2090,7 @@ pub fn drift_report(
     page: &str,
     files: &[PathBuf],
 ) -> Result<drift::Report> {
-    let config = config(root)?;
+    let config = Config::load(root)?;
     let mut variants = Vec::new();
     for v in &plan.variants {
         let table: toml::Table = v

@@ -769,6 +769,16 @@ fn cmd_infer(root: &std::path::Path, args: InferArgs) -> Result<ExitCode> {
         plural(inferred.variables.len(), "variable"),
         plural(copies.len(), "copy")
     ));
+    // `slug="value", …` in input order.
+    let per_slug = |values: &[String]| -> String {
+        let pairs: Vec<String> = inferred
+            .slugs
+            .iter()
+            .zip(values)
+            .map(|(s, val)| format!("{s}={val:?}"))
+            .collect();
+        pairs.join(", ")
+    };
     let width = inferred
         .variables
         .iter()
@@ -776,16 +786,10 @@ fn cmd_infer(root: &std::path::Path, args: InferArgs) -> Result<ExitCode> {
         .max()
         .unwrap_or(0);
     for v in &inferred.variables {
-        let values: Vec<String> = inferred
-            .slugs
-            .iter()
-            .zip(&v.values)
-            .map(|(s, val)| format!("{s}={val:?}"))
-            .collect();
         out.push_str(&format!(
             "  {:width$}  {}  ({})\n",
             v.name,
-            values.join(", "),
+            per_slug(&v.values),
             plural(v.uses, "use")
         ));
     }
@@ -801,18 +805,12 @@ fn cmd_infer(root: &std::path::Path, args: InferArgs) -> Result<ExitCode> {
     if args.exact && !inferred.drift.is_empty() {
         out.push_str("drift kept on purpose (per-variant overrides):\n");
         for d in &inferred.drift {
-            let values: Vec<String> = inferred
-                .slugs
-                .iter()
-                .zip(&d.values)
-                .map(|(s, val)| format!("{s}={val:?}"))
-                .collect();
             out.push_str(&format!(
                 "  {} ({} line {}): {}\n",
                 d.name.as_deref().unwrap_or("?"),
                 plan.template_path.display(),
                 d.line,
-                values.join(", ")
+                per_slug(&d.values)
             ));
         }
     }

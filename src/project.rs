@@ -204,26 +204,32 @@ fn sorted_files(dir: &Path, suffix: &str) -> Result<Vec<PathBuf>> {
     Ok(files)
 }
 
+impl Config {
+    /// Reads `root/docvar.toml`, or the defaults when there is none.
+    pub fn load(root: &Path) -> Result<Config> {
+        let path = join(root, Path::new("docvar.toml"));
+        if !path.exists() {
+            return Ok(Config::default());
+        }
+        let text = read_text(&path)?;
+        let table = parse_toml(&path, &text)?;
+        let keys = ["templates", "variants", "out", "ignore", "optional", "lint"];
+        for k in table.keys() {
+            if !keys.contains(&k.as_str()) {
+                return Err(unknown_key(&path, &text, k, &keys, "docvar.toml"));
+            }
+        }
+        Config::deserialize(toml::Value::Table(table)).map_err(|e| {
+            Error::in_file(&path, format!("invalid setting: {}", e.message()))
+                .help("see README.md for docvar.toml's settings")
+        })
+    }
+}
+
 impl Project {
     /// Loads the project at `root`: docvar.toml if present, then templates and variants.
     pub fn load(root: &Path) -> Result<Project> {
-        let config_path = join(root, Path::new("docvar.toml"));
-        let config = if config_path.exists() {
-            let text = read_text(&config_path)?;
-            let table = parse_toml(&config_path, &text)?;
-            let keys = ["templates", "variants", "out", "ignore", "optional", "lint"];
-            for k in table.keys() {
-                if !keys.contains(&k.as_str()) {
-                    return Err(unknown_key(&config_path, &text, k, &keys, "docvar.toml"));
-                }
-            }
-            Config::deserialize(toml::Value::Table(table)).map_err(|e| {
-                Error::in_file(&config_path, format!("invalid setting: {}", e.message()))
-                    .help("see README.md for docvar.toml's settings")
-            })?
-        } else {
-            Config::default()
-        };
+        let config = Config::load(root)?;
         let templates_dir = join(root, &config.templates);
         let mut pages = Vec::new();
         for path in sorted_files(&templates_dir, ".md.hbs")? {

@@ -401,25 +401,28 @@ fn a_write_error_midway_leaves_out_as_it_was() {
     );
 }
 
-#[test]
-fn empty_and_large_copies_get_a_report() {
-    let dir = project_copy();
-    let copy = dir.path().join("empty.md");
-    std::fs::write(&copy, "").unwrap();
-    let a = docvar(dir.path())
+/// `docvar diff --format json` of `file` as the appliance roles page; it has drifted.
+fn diff_json(dir: &Path, file: &str) -> serde_json::Value {
+    let a = docvar(dir)
         .args([
             "diff",
             "--format",
             "json",
             "--page",
             "roles-and-responsibilities",
-            "--variant",
-            "appliance",
-            "empty.md",
         ])
+        .args(["--variant", "appliance", file])
         .assert()
         .code(1);
-    let v: serde_json::Value = serde_json::from_slice(&a.get_output().stdout).unwrap();
+    serde_json::from_slice(&a.get_output().stdout).unwrap()
+}
+
+#[test]
+fn empty_and_large_copies_get_a_report() {
+    let dir = project_copy();
+    let copy = dir.path().join("empty.md");
+    std::fs::write(&copy, "").unwrap();
+    let v = diff_json(dir.path(), "empty.md");
     assert!(v["pages"][0]["hunks"]
         .as_array()
         .unwrap()
@@ -440,20 +443,7 @@ fn empty_and_large_copies_get_a_report() {
     }
     let copy = dir.path().join("big.md");
     std::fs::write(&copy, &big).unwrap();
-    let a = docvar(dir.path())
-        .args([
-            "diff",
-            "--format",
-            "json",
-            "--page",
-            "roles-and-responsibilities",
-            "--variant",
-            "appliance",
-            "big.md",
-        ])
-        .assert()
-        .code(1);
-    let v: serde_json::Value = serde_json::from_slice(&a.get_output().stdout).unwrap();
+    let v = diff_json(dir.path(), "big.md");
     assert_eq!(v["summary"]["drifted"], 1);
 }
 

@@ -1,9 +1,12 @@
 //! `docvar lint`, `docvar completions` and `docvar man`, run as a user would against this
 //! repository's own templates and variants.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use assert_cmd::Command;
+
+mod common;
+use common::copy_dir;
 
 fn root() -> &'static str {
     env!("CARGO_MANIFEST_DIR")
@@ -160,19 +163,6 @@ fn unknown_page_or_variant_is_bad_input() {
         "{}",
         r.stderr
     );
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
 }
 
 /// A copy of this repository's project files (not out/) with `extra` appended to docvar.toml.

@@ -28,6 +28,23 @@ fn rendered_pages() -> Vec<String> {
 }
 
 /// Applies a unified diff to `text` with `git apply`, the way a user would.
+/// `text` with line edits applied: (where, 0 = delete | 1 = insert | 2 = replace, new text).
+fn mutate(text: &str, edits: Vec<(usize, u8, String)>) -> String {
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    for (at, op, new) in edits {
+        let i = at % (lines.len() + 1);
+        match op {
+            0 if i < lines.len() => {
+                lines.remove(i);
+            }
+            1 => lines.insert(i, new),
+            _ if i < lines.len() => lines[i] = new,
+            _ => {}
+        }
+    }
+    lines.join("\n") + "\n"
+}
+
 fn apply(text: &str, patch: &str) -> String {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("copy.md"), text).unwrap();
@@ -125,17 +142,7 @@ proptest! {
         edits in prop::collection::vec((0usize..200, 0u8..3, "[A-Za-z ]{1,20}"), 1..6),
     ) {
         let expected = &rendered_pages()[page];
-        let mut lines: Vec<String> = expected.lines().map(str::to_string).collect();
-        for (at, op, text) in edits {
-            let i = at % (lines.len() + 1);
-            match op {
-                0 if i < lines.len() => { lines.remove(i); }
-                1 => lines.insert(i, text),
-                _ if i < lines.len() => lines[i] = text,
-                _ => {}
-            }
-        }
-        let mutated = lines.join("\n") + "\n";
+        let mutated = mutate(expected, edits);
         let a = drift::compare(expected, &mutated, CopyFormat::Markdown, &[], &Options::default());
         let copy = drift::Copy { page: "p".into(), variant: "v".into(), path: "copy.md".into(), format: CopyFormat::Markdown };
         let rep = drift::Report::new(vec![a.into_page(&copy)]);
@@ -200,17 +207,7 @@ proptest! {
         let expected = &rendered_pages()[page];
         let format = if text_copy { CopyFormat::Text } else { CopyFormat::Markdown };
         let base = if text_copy { export::to_text(expected) } else { expected.clone() };
-        let mut lines: Vec<String> = base.lines().map(str::to_string).collect();
-        for (at, op, text) in edits {
-            let i = at % (lines.len() + 1);
-            match op {
-                0 if i < lines.len() => { lines.remove(i); }
-                1 => lines.insert(i, text),
-                _ if i < lines.len() => lines[i] = text,
-                _ => {}
-            }
-        }
-        let copy = lines.join("\n") + "\n";
+        let copy = mutate(&base, edits);
         let first = drift::compare(expected, &copy, format, &[], &Options::default());
         // What --fix writes over a drifted copy.
         let fixed = if first.hunks.is_empty() { copy } else { first.expected_text.clone() };
