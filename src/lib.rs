@@ -10,6 +10,7 @@ pub mod drift;
 pub mod error;
 pub mod export;
 pub mod frontmatter;
+pub mod fsguard;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod generate;

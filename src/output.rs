@@ -300,26 +300,6 @@ pub fn write_with_progress(
 
 /// Replaces one file (a published copy) atomically: temp file beside it, then rename.
 pub fn replace_file(path: &Path, bytes: &[u8]) -> Result<()> {
-    if fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) {
-        return Err(
-            Error::in_file(path, "is a symlink; docvar never writes through links")
-                .help("fix the file the link points to instead"),
-        );
-    }
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".docvar-")
-        .tempfile_in(dir)
-        .map_err(|e| Error::io(dir, &e).help("check that the folder is writable"))?;
-    tmp.write_all(bytes)
-        .and_then(|_| tmp.as_file().sync_all())
-        .map_err(|e| Error::io(path, &e))?;
-    if let Ok(m) = fs::metadata(path) {
-        let _ = fs::set_permissions(tmp.path(), m.permissions());
-    }
-    tmp.persist(path).map_err(|e| Error::io(path, &e.error))?;
-    Ok(())
+    let base = path.parent().unwrap_or(Path::new(""));
+    crate::fsguard::write_atomic(base, path, bytes)
 }

@@ -1,0 +1,148 @@
+//! The one place docvar touches the file system for reading inputs and writing files it
+//! owns: only regular files are read (a FIFO would hang, `/dev/zero` would eat memory), reads
+//! are bounded, and nothing is written or removed through a symbolic link.
+
+use std::fs;
+use std::io::{Read, Write};
+use std::path::{Component, Path, PathBuf};
+
+use crate::error::{decode, Error, Result};
+
+/// Largest input file docvar reads unless docvar.toml sets `max_file_size` (64 MiB).
+pub const DEFAULT_MAX_FILE_SIZE: u64 = 64 * 1024 * 1024;
+
+/// Reads a regular file of at most `limit` bytes.
+pub fn read_regular(path: &Path, limit: u64) -> Result<Vec<u8>> {
+    let meta = fs::metadata(path).map_err(|e| Error::io(path, &e))?;
+    if !meta.is_file() {
+        return Err(Error::in_file(path, "is not a regular file")
+            .help("docvar reads only regular files; give the path of a file"));
+    }
+    if meta.len() > limit {
+        return Err(Error::in_file(
+            path,
+            format!("is {} bytes, over the limit of {limit}", meta.len()),
+        )
+        .help("raise `max_file_size` in docvar.toml if the file is really that large"));
+    }
+    let file = fs::File::open(path).map_err(|e| Error::io(path, &e))?;
+    // Re-check the opened file: the path may have been swapped since `metadata`.
+    let opened = file.metadata().map_err(|e| Error::io(path, &e))?;
+    if !opened.is_file() {
+        return Err(Error::in_file(path, "is not a regular file")
+            .help("docvar reads only regular files; give the path of a file"));
+    }
+    let mut bytes = Vec::with_capacity(opened.len().min(limit) as usize);
+    file.take(limit + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| Error::io(path, &e))?;
+    if bytes.len() as u64 > limit {
+        return Err(
+            Error::in_file(path, format!("is over the limit of {limit} bytes"))
+                .help("raise `max_file_size` in docvar.toml if the file is really that large"),
+        );
+    }
+    Ok(bytes)
+}
+
+/// Reads a regular UTF-8 text file of at most `limit` bytes.
+pub fn read_text_limited(path: &Path, limit: u64) -> Result<String> {
+    decode(path, read_regular(path, limit)?)
+}
+
+/// Refuses when `path` itself, or any folder between `base` and `path`, is a symbolic link.
+///
+/// `base` is a folder the user chose (the project root); links above it are the user's
+/// business. When `path` is not under `base`, every component of `path` as written is checked.
+pub fn refuse_links(base: &Path, path: &Path) -> Result<()> {
+    let (start, rest) = match path.strip_prefix(base) {
+        Ok(rest) => (base.to_path_buf(), rest.to_path_buf()),
+        Err(_) => (PathBuf::new(), path.to_path_buf()),
+    };
+    let mut cur = start;
+    for comp in rest.components() {
+        match comp {
+            Component::Normal(_) => {}
+            Component::ParentDir => {
+                cur.push(comp);
+                continue;
+            }
+            // Root, prefix and `.`: nothing a link can hide behind that the user did not type.
+            _ => {
+                cur.push(comp);
+                continue;
+            }
+        }
+        cur.push(comp);
+        match fs::symlink_metadata(&cur) {
+            Ok(m) if m.file_type().is_symlink() => {
+                return Err(Error::in_file(
+                    &cur,
+                    "is a symbolic link; docvar never writes or deletes through links",
+                )
+                .help("replace the link with a real folder or file, or choose another path"));
+            }
+            Ok(_) => {}
+            // Nothing further exists, so nothing further can be a link.
+            Err(_) => break,
+        }
+    }
+    Ok(())
+}
+
+/// Replaces (or creates) one file atomically: temp file beside it, then rename. Refuses a
+/// link at `path` or in the folders between `base` and it; keeps the old file's permissions.
+pub fn write_atomic(base: &Path, path: &Path, bytes: &[u8]) -> Result<()> {
+    refuse_links(base, path)?;
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".docvar-")
+        .tempfile_in(dir)
+        .map_err(|e| Error::io(dir, &e).help("check that the folder is writable"))?;
+    tmp.write_all(bytes)
+        .and_then(|_| tmp.as_file().sync_all())
+        .map_err(|e| Error::io(path, &e))?;
+    if let Ok(m) = fs::metadata(path) {
+        let _ = fs::set_permissions(tmp.path(), m.permissions());
+    }
+    tmp.persist(path).map_err(|e| Error::io(path, &e.error))?;
+    Ok(())
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn links_below_base_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let real = dir.path().join("real");
+        fs::create_dir(&real).unwrap();
+        std::os::unix::fs::symlink(&real, dir.path().join("link")).unwrap();
+        let err = refuse_links(dir.path(), &dir.path().join("link/x.md")).unwrap_err();
+        assert!(err.to_string().contains("link"), "{err}");
+        assert!(refuse_links(dir.path(), &dir.path().join("real/x.md")).is_ok());
+        assert!(write_atomic(dir.path(), &dir.path().join("link/x.md"), b"x").is_err());
+        assert!(!real.join("x.md").exists());
+    }
+
+    #[test]
+    fn fifo_and_oversized_files_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("fifo");
+        assert!(std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success());
+        let err = read_regular(&fifo, 10).unwrap_err();
+        assert!(err.to_string().contains("not a regular file"), "{err}");
+        let big = dir.path().join("big");
+        fs::write(&big, vec![b'a'; 11]).unwrap();
+        assert!(read_regular(&big, 10).is_err());
+        assert_eq!(read_regular(&big, 11).unwrap().len(), 11);
+    }
+}
