@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # docvar side by side with what a docs team would otherwise run, in one run, on a synthetic
-# corpus (examples/gen-corpus.rs): pandoc for the plain-text export and `git diff --no-index
+# corpus (bench/examples/gen-corpus.rs): pandoc for the plain-text export and `git diff --no-index
 # --word-diff` for drift. Prints a Markdown table of medians, ratios and peak RSS, and writes it
 # with the machine's details to bench/RESULTS.md.
 #
@@ -42,7 +42,8 @@ fi
 
 # --- Build -----------------------------------------------------------------------------------
 log "building docvar and the corpus generator (release)"
-cargo build --release --locked --bin docvar --example gen-corpus
+cargo build --release --locked --bin docvar
+cargo build --release --locked -p docvar-bench --example gen-corpus
 docvar=$repo/target/release/docvar
 gen=$repo/target/release/examples/gen-corpus
 
@@ -240,7 +241,7 @@ Targets:
 $targets
 
 Notes:
-- The corpus is \`examples/gen-corpus.rs\`: 100 page templates of about 5 KB (front matter, a
+- The corpus is \`bench/examples/gen-corpus.rs\`: 100 page templates of about 5 KB (front matter, a
   shared partial, headings, paragraphs with links, bullet and numbered lists, two pipe tables
   and an HTML table), product names of two or three words, and per page a published copy with
   about 1% of its lines edited (a word changed, a line deleted, a table row moved).

@@ -25,7 +25,7 @@ fn main() {
 const PAGES: &[&str] = &["roles-and-responsibilities", "disaster-recovery-raci"];
 
 fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
 }
 
 fn project() -> Project {

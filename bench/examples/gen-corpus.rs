@@ -5,7 +5,7 @@
 //! a table row moved to the end of its table).
 //!
 //! ```text
-//! cargo run --release --example gen-corpus -- --out /tmp/corpus --variants 100 --pages 100 --drift 0.01
+//! cargo run --release -p docvar-bench --example gen-corpus -- --out /tmp/corpus --variants 100 --pages 100 --drift 0.01
 //! ```
 //!
 //! Layout of DIR: `docvar.toml`, `templates/`, `variants/`, `rendered/<slug>/<page>.md` (what

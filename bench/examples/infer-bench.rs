@@ -3,7 +3,7 @@
 //! each copy), and checks the result re-renders every copy.
 //!
 //! ```text
-//! cargo run --release --example infer-bench -- 50 5000
+//! cargo run --release -p docvar-bench --example infer-bench -- 50 5000
 //! ```
 
 use std::time::Instant;
