@@ -125,9 +125,14 @@ enum Command {
         /// New slug: moves out/<slug>/ and the variant file, and writes a redirect list.
         #[arg(long = "slug", value_name = "NEW_SLUG")]
         new_slug: Option<String>,
-        /// New URL section (`section`), added to the redirect list.
+        /// New URL section (`section`), added to the redirect list unless another product
+        /// still publishes under the old one.
         #[arg(long)]
         section: Option<String>,
+        /// New value of a variable (repeatable), in [vars] and every page override of it; needed
+        /// for a variable that holds only part of the old name.
+        #[arg(long = "set", value_name = "VAR=VALUE", value_parser = parse_set)]
+        set: Vec<(String, String)>,
         /// Show the diff of every page that would change; write nothing.
         #[arg(long)]
         dry_run: bool,
@@ -300,6 +305,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             title,
             new_slug,
             section,
+            set,
             dry_run,
         } => cmd_rename(
             &cli.project,
@@ -309,9 +315,20 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 title,
                 new_slug,
                 section,
+                set,
             },
             dry_run,
         ),
+    }
+}
+
+/// `VAR=VALUE` for `rename --set`.
+fn parse_set(s: &str) -> std::result::Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((k, v)) if !k.trim().is_empty() => Ok((k.trim().to_string(), v.to_string())),
+        _ => Err(format!(
+            "{s:?} is not VAR=VALUE (e.g. --set product_short=Edge)"
+        )),
     }
 }
 
@@ -678,6 +695,7 @@ fn cmd_rename(
         for r in &plan.redirects {
             let _ = writeln!(stdout, "redirect {} {} -> {}", r.kind, r.from, r.to);
         }
+        print_rename_notes(&mut stdout, &plan, &rename::render(&plan)?, &out);
         eprintln!("dry run: nothing written");
         return Ok(ExitCode::SUCCESS);
     }
@@ -689,12 +707,76 @@ fn cmd_rename(
     for f in &done.redirect_files {
         let _ = writeln!(stdout, "redirects {}", f.display());
     }
+    let leftovers: Vec<_> = done
+        .leftovers
+        .iter()
+        .map(|l| (l.rel.clone(), l.line))
+        .collect();
+    print_left_out(&mut stdout, &plan);
+    print_leftovers(&mut stdout, &plan, &leftovers, &out);
     eprintln!(
         "renamed {}: {} changed",
         plan.slugs.1,
         plural(done.written.len(), "file")
     );
     Ok(ExitCode::SUCCESS)
+}
+
+fn print_rename_notes(
+    w: &mut impl Write,
+    plan: &docvar::rename::Plan,
+    planned: &[docvar::output::Planned],
+    out: &std::path::Path,
+) {
+    print_left_out(w, plan);
+    if let Some(old) = &plan.old_name {
+        let found: Vec<_> = docvar::rename::leftovers(planned, old)
+            .into_iter()
+            .map(|l| (l.rel, l.line))
+            .collect();
+        print_leftovers(w, plan, &found, out);
+    }
+}
+
+fn print_left_out(w: &mut impl Write, plan: &docvar::rename::Plan) {
+    for l in &plan.left_out {
+        let _ = writeln!(
+            w,
+            "no redirect {} {} -> {}: {} still published under {} by {}",
+            l.redirect.kind,
+            l.redirect.from,
+            l.redirect.to,
+            if l.redirect.kind == "url" {
+                "pages are"
+            } else {
+                "it is"
+            },
+            l.redirect.from,
+            l.rendered_by.join(", ")
+        );
+    }
+}
+
+fn print_leftovers(
+    w: &mut impl Write,
+    plan: &docvar::rename::Plan,
+    found: &[(PathBuf, usize)],
+    out: &std::path::Path,
+) {
+    let Some(old) = &plan.old_name else { return };
+    for (rel, line) in found {
+        let _ = writeln!(w, "still says {old:?}: {}:{line}", out.join(rel).display());
+    }
+    if found.is_empty() {
+        let _ = writeln!(w, "no {old:?} left in {}'s pages", plan.slugs.1);
+    } else {
+        let _ = writeln!(
+            w,
+            "{} of {}'s pages still say {old:?}: template text or front matter; edit them by hand",
+            plural(found.len(), "line"),
+            plan.slugs.1
+        );
+    }
 }
 
 fn cmd_infer(root: &std::path::Path, args: InferArgs) -> Result<ExitCode> {
