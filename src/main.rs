@@ -29,15 +29,11 @@ Exit codes: 0 success, 1 check failed / drift found, 2 bad input or usage.";
 #[derive(Parser)]
 #[command(name = "docvar", version, about, after_help = EXAMPLES)]
 struct Cli {
-    /// Project root (holding templates/, variants/ and docvar.toml).
-    #[arg(
-        short = 'C',
-        long = "project",
-        global = true,
-        default_value = ".",
-        value_name = "DIR"
-    )]
-    project: PathBuf,
+    /// Project root (holding templates/, variants/ and docvar.toml); default: the nearest
+    /// folder at or above the current one that holds docvar.toml, or templates/ and variants/
+    /// (`infer` uses the current folder).
+    #[arg(short = 'C', long = "project", global = true, value_name = "DIR")]
+    project: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -198,13 +194,14 @@ Exit codes: 0 no drift, 1 drift found, 2 error.";
 
 #[derive(clap::Args)]
 struct DiffArgs {
-    /// Published copies of --page for --variant (default: the copies the variant files declare).
-    #[arg(value_name = "FILE", requires_all = ["page", "variant"])]
+    /// Published copies to check (default: the copies the variant files declare). A copy a
+    /// variant file declares needs no --page or --variant.
+    #[arg(value_name = "FILE")]
     files: Vec<PathBuf>,
-    /// Page the FILEs are copies of.
+    /// Page the FILEs are copies of; without FILEs, only the declared copies of this page.
     #[arg(long, value_name = "NAME")]
     page: Option<String>,
-    /// Product the FILEs belong to.
+    /// Product the FILEs belong to; without FILEs, only this product's declared copies.
     #[arg(long, value_name = "SLUG")]
     variant: Option<String>,
     /// Check every copy in a folder laid out like out/ (<slug>/<page>.md or .txt).
@@ -274,6 +271,16 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> Result<ExitCode> {
+    let infer = matches!(cli.command, Command::Infer(_));
+    // Found from a subfolder as git and cargo do; `infer` starts projects, so it stays put.
+    let project = match cli.project {
+        Some(dir) => dir,
+        None if infer => PathBuf::from("."),
+        None => std::env::current_dir()
+            .ok()
+            .and_then(|cwd| docvar::project::discover(&cwd))
+            .unwrap_or_else(|| PathBuf::from(".")),
+    };
     match cli.command {
         Command::Generate {
             variants,
@@ -281,24 +288,18 @@ fn run(cli: Cli) -> Result<ExitCode> {
             out,
             check,
             quiet,
-        } => cmd_generate(
-            &cli.project,
-            Selection { variants, pages },
-            out,
-            check,
-            quiet,
-        ),
+        } => cmd_generate(&project, Selection { variants, pages }, out, check, quiet),
         Command::Export { files, to } => cmd_export(&files, to),
-        Command::List => cmd_list(&cli.project),
+        Command::List => cmd_list(&project),
         Command::Lint {
             pages,
             variants,
             format,
-        } => cmd_lint(&cli.project, Selection { variants, pages }, format),
+        } => cmd_lint(&project, Selection { variants, pages }, format),
         Command::Completions { shell } => cmd_completions(shell),
         Command::Man => cmd_man(),
-        Command::Diff(args) => cmd_diff(&cli.project, args),
-        Command::Infer(args) => cmd_infer(&cli.project, args),
+        Command::Diff(args) => cmd_diff(&project, args),
+        Command::Infer(args) => cmd_infer(&project, args),
         Command::Rename {
             slug,
             name,
@@ -308,7 +309,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             set,
             dry_run,
         } => cmd_rename(
-            &cli.project,
+            &project,
             docvar::rename::Request {
                 slug,
                 name,
@@ -474,6 +475,13 @@ fn cmd_list(root: &std::path::Path) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// A path in a form two spellings of one file share (`copy.md`, `./x/../copy.md`).
+fn same_file_key(p: &std::path::Path) -> PathBuf {
+    std::fs::canonicalize(p)
+        .or_else(|_| std::path::absolute(p))
+        .unwrap_or_else(|_| p.to_path_buf())
+}
+
 fn use_color(choice: ColorChoice) -> bool {
     match choice {
         ColorChoice::Always => true,
@@ -490,39 +498,67 @@ fn cmd_diff(root: &std::path::Path, args: DiffArgs) -> Result<ExitCode> {
     use docvar::report::{self, Format};
     let project = load(root)?;
     let renderer = Renderer::new(&project)?;
+    if let Some(p) = &args.page {
+        project.page(p)?;
+    }
+    if let Some(v) = &args.variant {
+        project.variant(v)?;
+    }
+    let wanted = |c: &drift::Copy| {
+        args.page.as_ref().is_none_or(|p| *p == c.page)
+            && args.variant.as_ref().is_none_or(|v| *v == c.variant)
+    };
     let copies = if !args.files.is_empty() {
-        let page = args.page.clone().unwrap_or_default();
-        let variant = args.variant.clone().unwrap_or_default();
-        project.page(&page)?;
-        project.variant(&variant)?;
-        args.files
-            .iter()
-            .map(|f| drift::Copy {
-                page: page.clone(),
-                variant: variant.clone(),
+        let declared = drift::declared_copies(&project);
+        let mut copies = Vec::new();
+        for f in &args.files {
+            let (page, variant) = match (&args.page, &args.variant) {
+                (Some(p), Some(v)) => (p.clone(), v.clone()),
+                _ => {
+                    let key = same_file_key(f);
+                    let d = declared
+                        .iter()
+                        .find(|c| same_file_key(&c.path) == key && wanted(c))
+                        .ok_or_else(|| {
+                            let of = match (&args.page, &args.variant) {
+                                (Some(p), _) => format!(" for page {p:?}"),
+                                (_, Some(v)) => format!(" for variant {v:?}"),
+                                _ => String::new(),
+                            };
+                            Error::in_file(f, format!("is not a published copy that a variant file declares{of}"))
+                                .help("give --page NAME and --variant SLUG, or list it under [pages.<page>] published = [...] in its variant file")
+                        })?;
+                    (d.page.clone(), d.variant.clone())
+                }
+            };
+            copies.push(drift::Copy {
+                page,
+                variant,
                 path: f.clone(),
                 format: match args.as_format {
                     Some(AsFormat::Text) => CopyFormat::Text,
                     Some(AsFormat::Markdown) => CopyFormat::Markdown,
                     None => CopyFormat::of(f),
                 },
-            })
-            .collect()
+            });
+        }
+        copies
     } else if let Some(dir) = &args.published {
         let mut copies = drift::copies_in_dir(&project, dir)?;
+        copies.retain(|c| wanted(c));
         if let Some(AsFormat::Text) = args.as_format {
             copies.iter_mut().for_each(|c| c.format = CopyFormat::Text);
         }
         copies
     } else {
-        if args.page.is_some() || args.variant.is_some() {
-            return Err(Error::msg("--page and --variant need FILE arguments").help(
-                "give the copies to check, e.g. `docvar diff --page P --variant V copy.md`",
-            ));
-        }
-        let copies = drift::declared_copies(&project);
+        let mut copies = drift::declared_copies(&project);
+        copies.retain(|c| wanted(c));
         if copies.is_empty() {
-            return Err(Error::msg("no published copies to check")
+            return Err(Error::msg(if args.page.is_some() || args.variant.is_some() {
+                "no published copies declared for the --page/--variant given"
+            } else {
+                "no published copies to check"
+            })
                 .help("list them in the variant files ([pages.<page>] published = [...]), or pass FILEs or --published DIR"));
         }
         copies

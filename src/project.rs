@@ -488,3 +488,22 @@ pub fn parse_variant(path: &Path, text: &str, page_names: &[&str]) -> Result<Var
         pages: vpages,
     })
 }
+
+/// The nearest folder at or above `start` that holds a project (a docvar.toml, or both
+/// templates/ and variants/), as a path relative to `start` (`.`, `..`, `../..`) so messages
+/// name files as seen from where the user is; `None` when there is none.
+pub fn discover(start: &Path) -> Option<PathBuf> {
+    let is_project = |d: &Path| {
+        d.join("docvar.toml").is_file()
+            || (d.join("templates").is_dir() && d.join("variants").is_dir())
+    };
+    start.ancestors().enumerate().find_map(|(up, dir)| {
+        is_project(dir).then(|| {
+            if up == 0 {
+                PathBuf::from(".")
+            } else {
+                (0..up).map(|_| "..").collect()
+            }
+        })
+    })
+}
