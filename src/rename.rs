@@ -156,7 +156,7 @@ fn word_matches(hay: &str, needle: &str) -> Vec<usize> {
         let end = start + needle.len();
         let before = hay[..start].chars().next_back().is_some_and(is_word);
         let after = hay[end..].chars().next().is_some_and(is_word);
-        if !(first && before) && !(last && after) {
+        if !(first && before || last && after) {
             found.push(start);
             from = end;
         } else {
@@ -325,6 +325,21 @@ pub fn plan(project: &Project, req: &Request) -> Result<Plan> {
                 format!("--set {k}: no variable `{k}` in this variant file"),
             )
             .help(help));
+        }
+    }
+    for (k, _) in &req.set {
+        let non_string = variant
+            .vars
+            .get(k)
+            .into_iter()
+            .chain(variant.pages.values().filter_map(|p| p.vars.get(k)))
+            .any(|v| !v.is_str());
+        if non_string {
+            return Err(Error::in_file(
+                &variant.path,
+                format!("--set {k}: `{k}` is not a string; --set writes text"),
+            )
+            .help("edit that value in the variant file by hand"));
         }
     }
     // Explicit values: [vars] key -> value; `--set` also reaches page overrides.

@@ -360,7 +360,8 @@ fn links_stop_the_rename_before_anything_is_written() {
     let outside = tempfile::tempdir().unwrap();
     let victim = outside.path().join("victim.md");
     std::fs::write(&victim, "not docvar's\n").unwrap();
-    let cases: [(&str, &dyn Fn(&Path)); 4] = [
+    type Setup<'a> = &'a dyn Fn(&Path);
+    let cases: [(&str, Setup); 4] = [
         ("a page in out/", &|d: &Path| {
             let page = d.join("out/psaas-appliance/roles-and-responsibilities.md");
             std::fs::remove_file(&page).unwrap();
