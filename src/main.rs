@@ -761,7 +761,11 @@ fn cmd_rename(
         for p in rename::render(&plan)? {
             let old_rel =
                 std::path::Path::new(&plan.slugs.0).join(p.rel.iter().skip(1).collect::<PathBuf>());
-            let old = std::fs::read_to_string(out.join(&old_rel)).unwrap_or_default();
+            let old = docvar::fsguard::read_text_limited(
+                &out.join(&old_rel),
+                docvar::fsguard::DEFAULT_MAX_FILE_SIZE,
+            )
+            .unwrap_or_default();
             let new = String::from_utf8_lossy(&p.bytes);
             if old != new {
                 let diff = similar::TextDiff::from_lines(old.as_str(), &*new);

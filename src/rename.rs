@@ -751,7 +751,8 @@ pub fn check_targets(plan: &Plan, planned: &[Planned]) -> Result<()> {
         let bodies = redirect_bodies(&plan.redirects);
         for (path, body) in files.iter().zip(&bodies) {
             refuse_non_file(path, "a redirect list")?;
-            if let Ok(bytes) = fs::read(path) {
+            if fs::symlink_metadata(path).is_ok() {
+                let bytes = fsguard::read_regular(path, fsguard::DEFAULT_MAX_FILE_SIZE)?;
                 if bytes != body.as_bytes() {
                     return Err(
                         Error::in_file(path, "exists already with other redirects").help(
@@ -852,7 +853,7 @@ fn write_all(plan: &Plan, planned: &[Planned], undo: &mut Vec<Undo>) -> Result<D
             undo.push(Undo::RemoveDir(dir.to_path_buf()));
         }
         for (path, body) in files.iter().zip(redirect_bodies(&plan.redirects)) {
-            match fs::read(path) {
+            match fsguard::read_regular(path, fsguard::DEFAULT_MAX_FILE_SIZE) {
                 Ok(bytes) if bytes == body.as_bytes() => {}
                 before => {
                     fsguard::write_atomic(root, path, body.as_bytes())?;
