@@ -511,3 +511,28 @@ fn bad_renames_exit_2() {
         .assert()
         .code(0);
 }
+
+/// A redirect list docvar would write over, holding other redirects, refuses the rename.
+#[test]
+fn existing_redirect_list_with_other_content_is_refused() {
+    let dir = project_copy();
+    std::fs::create_dir(dir.path().join("redirects")).unwrap();
+    std::fs::write(
+        dir.path().join("redirects/psaas-appliance-to-edge.csv"),
+        "kind,from,to\nurl,/hand/,/written/\n",
+    )
+    .unwrap();
+    let before = tree(dir.path());
+    let a = docvar(dir.path())
+        .args(["rename", "psaas-appliance", "--slug", "edge"])
+        .assert()
+        .code(2);
+    let err = stderr(&a);
+    assert!(
+        err.starts_with(
+            "error: redirects/psaas-appliance-to-edge.csv: exists already with other redirects"
+        ),
+        "{err}"
+    );
+    assert!(tree(dir.path()) == before, "a refused rename changed files");
+}
