@@ -29,15 +29,11 @@ Exit codes: 0 success, 1 check failed / drift found, 2 bad input or usage.";
 #[derive(Parser)]
 #[command(name = "docvar", version, about, after_help = EXAMPLES)]
 struct Cli {
-    /// Project root (holding templates/, variants/ and docvar.toml).
-    #[arg(
-        short = 'C',
-        long = "project",
-        global = true,
-        default_value = ".",
-        value_name = "DIR"
-    )]
-    project: PathBuf,
+    /// Project root (holding templates/, variants/ and docvar.toml); default: the nearest
+    /// folder at or above the current one that holds docvar.toml, or templates/ and variants/
+    /// (`infer` uses the current folder).
+    #[arg(short = 'C', long = "project", global = true, value_name = "DIR")]
+    project: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -111,12 +107,13 @@ enum Command {
     Man,
     /// Rename a product: edit its variant file in place, move out/ files, regenerate.
     #[command(
-        after_help = "Examples:\n  docvar rename psaas-appliance --name \"R&D Cloud's Edge\" --dry-run\n  docvar rename psaas-appliance --name \"Edge Cloud\" --slug edge-cloud --section edge-cloud"
+        after_help = "Examples:\n  docvar rename appliance --name \"Edge Box\" --dry-run\n  docvar rename psaas-appliance --name \"Edge Cloud\" --set product_short=Edge --slug edge-cloud --section edge-cloud\n\nEvery variable holding the old name follows; one holding only part of it needs --set."
     )]
     Rename {
         /// The variant to rename.
         slug: String,
-        /// New product name (`product`; `product_title` follows when it contains the old name).
+        /// New product name (the first of `names` in docvar.toml, else `product`); every
+        /// variable equal to or containing the old name follows.
         #[arg(long)]
         name: Option<String>,
         /// New title name (`product_title`).
@@ -125,9 +122,14 @@ enum Command {
         /// New slug: moves out/<slug>/ and the variant file, and writes a redirect list.
         #[arg(long = "slug", value_name = "NEW_SLUG")]
         new_slug: Option<String>,
-        /// New URL section (`section`), added to the redirect list.
+        /// New URL section (`section`), added to the redirect list unless another product
+        /// still publishes under the old one.
         #[arg(long)]
         section: Option<String>,
+        /// New value of a variable (repeatable), in [vars] and every page override of it; needed
+        /// for a variable that holds only part of the old name.
+        #[arg(long = "set", value_name = "VAR=VALUE", value_parser = parse_set)]
+        set: Vec<(String, String)>,
         /// Show the diff of every page that would change; write nothing.
         #[arg(long)]
         dry_run: bool,
@@ -193,13 +195,14 @@ Exit codes: 0 no drift, 1 drift found, 2 error.";
 
 #[derive(clap::Args)]
 struct DiffArgs {
-    /// Published copies of --page for --variant (default: the copies the variant files declare).
-    #[arg(value_name = "FILE", requires_all = ["page", "variant"])]
+    /// Published copies to check (default: the copies the variant files declare). A copy a
+    /// variant file declares needs no --page or --variant.
+    #[arg(value_name = "FILE")]
     files: Vec<PathBuf>,
-    /// Page the FILEs are copies of.
+    /// Page the FILEs are copies of; without FILEs, only the declared copies of this page.
     #[arg(long, value_name = "NAME")]
     page: Option<String>,
-    /// Product the FILEs belong to.
+    /// Product the FILEs belong to; without FILEs, only this product's declared copies.
     #[arg(long, value_name = "SLUG")]
     variant: Option<String>,
     /// Check every copy in a folder laid out like out/ (<slug>/<page>.md or .txt).
@@ -269,6 +272,16 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> Result<ExitCode> {
+    let infer = matches!(cli.command, Command::Infer(_));
+    // Found from a subfolder as git and cargo do; `infer` starts projects, so it stays put.
+    let project = match cli.project {
+        Some(dir) => dir,
+        None if infer => PathBuf::from("."),
+        None => std::env::current_dir()
+            .ok()
+            .and_then(|cwd| docvar::project::discover(&cwd))
+            .unwrap_or_else(|| PathBuf::from(".")),
+    };
     match cli.command {
         Command::Generate {
             variants,
@@ -276,42 +289,48 @@ fn run(cli: Cli) -> Result<ExitCode> {
             out,
             check,
             quiet,
-        } => cmd_generate(
-            &cli.project,
-            Selection { variants, pages },
-            out,
-            check,
-            quiet,
-        ),
+        } => cmd_generate(&project, Selection { variants, pages }, out, check, quiet),
         Command::Export { files, to } => cmd_export(&files, to),
-        Command::List => cmd_list(&cli.project),
+        Command::List => cmd_list(&project),
         Command::Lint {
             pages,
             variants,
             format,
-        } => cmd_lint(&cli.project, Selection { variants, pages }, format),
+        } => cmd_lint(&project, Selection { variants, pages }, format),
         Command::Completions { shell } => cmd_completions(shell),
         Command::Man => cmd_man(),
-        Command::Diff(args) => cmd_diff(&cli.project, args),
-        Command::Infer(args) => cmd_infer(&cli.project, args),
+        Command::Diff(args) => cmd_diff(&project, args),
+        Command::Infer(args) => cmd_infer(&project, args),
         Command::Rename {
             slug,
             name,
             title,
             new_slug,
             section,
+            set,
             dry_run,
         } => cmd_rename(
-            &cli.project,
+            &project,
             docvar::rename::Request {
                 slug,
                 name,
                 title,
                 new_slug,
                 section,
+                set,
             },
             dry_run,
         ),
+    }
+}
+
+/// `VAR=VALUE` for `rename --set`.
+fn parse_set(s: &str) -> std::result::Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((k, v)) if !k.trim().is_empty() => Ok((k.trim().to_string(), v.to_string())),
+        _ => Err(format!(
+            "{s:?} is not VAR=VALUE (e.g. --set product_short=Edge)"
+        )),
     }
 }
 
@@ -457,6 +476,13 @@ fn cmd_list(root: &std::path::Path) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// A path in a form two spellings of one file share (`copy.md`, `./x/../copy.md`).
+fn same_file_key(p: &std::path::Path) -> PathBuf {
+    std::fs::canonicalize(p)
+        .or_else(|_| std::path::absolute(p))
+        .unwrap_or_else(|_| p.to_path_buf())
+}
+
 fn use_color(choice: ColorChoice) -> bool {
     match choice {
         ColorChoice::Always => true,
@@ -473,39 +499,67 @@ fn cmd_diff(root: &std::path::Path, args: DiffArgs) -> Result<ExitCode> {
     use docvar::report::{self, Format};
     let project = load(root)?;
     let renderer = Renderer::new(&project)?;
+    if let Some(p) = &args.page {
+        project.page(p)?;
+    }
+    if let Some(v) = &args.variant {
+        project.variant(v)?;
+    }
+    let wanted = |c: &drift::Copy| {
+        args.page.as_ref().is_none_or(|p| *p == c.page)
+            && args.variant.as_ref().is_none_or(|v| *v == c.variant)
+    };
     let copies = if !args.files.is_empty() {
-        let page = args.page.clone().unwrap_or_default();
-        let variant = args.variant.clone().unwrap_or_default();
-        project.page(&page)?;
-        project.variant(&variant)?;
-        args.files
-            .iter()
-            .map(|f| drift::Copy {
-                page: page.clone(),
-                variant: variant.clone(),
+        let declared = drift::declared_copies(&project);
+        let mut copies = Vec::new();
+        for f in &args.files {
+            let (page, variant) = match (&args.page, &args.variant) {
+                (Some(p), Some(v)) => (p.clone(), v.clone()),
+                _ => {
+                    let key = same_file_key(f);
+                    let d = declared
+                        .iter()
+                        .find(|c| same_file_key(&c.path) == key && wanted(c))
+                        .ok_or_else(|| {
+                            let of = match (&args.page, &args.variant) {
+                                (Some(p), _) => format!(" for page {p:?}"),
+                                (_, Some(v)) => format!(" for variant {v:?}"),
+                                _ => String::new(),
+                            };
+                            Error::in_file(f, format!("is not a published copy that a variant file declares{of}"))
+                                .help("give --page NAME and --variant SLUG, or list it under [pages.<page>] published = [...] in its variant file")
+                        })?;
+                    (d.page.clone(), d.variant.clone())
+                }
+            };
+            copies.push(drift::Copy {
+                page,
+                variant,
                 path: f.clone(),
                 format: match args.as_format {
                     Some(AsFormat::Text) => CopyFormat::Text,
                     Some(AsFormat::Markdown) => CopyFormat::Markdown,
                     None => CopyFormat::of(f),
                 },
-            })
-            .collect()
+            });
+        }
+        copies
     } else if let Some(dir) = &args.published {
         let mut copies = drift::copies_in_dir(&project, dir)?;
+        copies.retain(|c| wanted(c));
         if let Some(AsFormat::Text) = args.as_format {
             copies.iter_mut().for_each(|c| c.format = CopyFormat::Text);
         }
         copies
     } else {
-        if args.page.is_some() || args.variant.is_some() {
-            return Err(Error::msg("--page and --variant need FILE arguments").help(
-                "give the copies to check, e.g. `docvar diff --page P --variant V copy.md`",
-            ));
-        }
-        let copies = drift::declared_copies(&project);
+        let mut copies = drift::declared_copies(&project);
+        copies.retain(|c| wanted(c));
         if copies.is_empty() {
-            return Err(Error::msg("no published copies to check")
+            return Err(Error::msg(if args.page.is_some() || args.variant.is_some() {
+                "no published copies declared for the --page/--variant given"
+            } else {
+                "no published copies to check"
+            })
                 .help("list them in the variant files ([pages.<page>] published = [...]), or pass FILEs or --published DIR"));
         }
         copies
@@ -622,13 +676,68 @@ fn cmd_completions(shell: clap_complete::Shell) -> Result<ExitCode> {
 }
 
 fn cmd_man() -> Result<ExitCode> {
-    let cmd = <Cli as clap::CommandFactory>::command();
-    let mut out = Vec::new();
-    clap_mangen::Man::new(cmd)
-        .render(&mut out)
-        .map_err(|e| Error::msg(format!("cannot render the man page: {e}")))?;
-    let _ = std::io::stdout().lock().write_all(&out);
+    let out = man_page().map_err(|e| Error::msg(format!("cannot render the man page: {e}")))?;
+    let _ = std::io::stdout().lock().write_all(out.as_bytes());
     Ok(ExitCode::SUCCESS)
+}
+
+/// One page documenting every subcommand and its options (clap_mangen's own page lists the
+/// subcommands as `docvar-generate(1)` pages, which are not installed anywhere).
+fn man_page() -> std::io::Result<String> {
+    use clap_mangen::Man;
+    let mut cmd = <Cli as clap::CommandFactory>::command();
+    cmd.build();
+    let section = |render: &dyn Fn(&mut Vec<u8>) -> std::io::Result<()>| {
+        let mut buf = Vec::new();
+        render(&mut buf).map(|_| String::from_utf8_lossy(&buf).into_owned())
+    };
+    // Without roff's preamble (each render repeats it; the title keeps it).
+    let bare = |text: String| -> String {
+        text.lines()
+            .filter(|l| !l.starts_with(".ie ") && !l.starts_with(".el "))
+            .map(|l| format!("{l}\n"))
+            .collect()
+    };
+    // A section's body: bare, and without its `.SH` heading.
+    let body = |text: String| -> String {
+        bare(text)
+            .lines()
+            .filter(|l| !l.starts_with(".SH "))
+            .map(|l| format!("{l}\n"))
+            .collect()
+    };
+    let examples = |text: String| format!(".nf\n{}.fi\n", body(text));
+    let man = Man::new(cmd.clone());
+    let mut page = String::new();
+    page += &section(&|w| man.render_title(w))?;
+    page += &bare(section(&|w| man.render_name_section(w))?);
+    page += &bare(section(&|w| man.render_synopsis_section(w))?);
+    page += &bare(section(&|w| man.render_description_section(w))?);
+    page += &bare(section(&|w| man.render_options_section(w))?);
+    page += ".SH COMMANDS\n";
+    for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
+        if sub.get_name() == "help" {
+            continue;
+        }
+        // Global options (-C) are documented once, above.
+        let m = Man::new(
+            sub.clone()
+                .mut_args(|a| if a.is_global_set() { a.hide(true) } else { a }),
+        );
+        page += &format!(".SS \"docvar {}\"\n", sub.get_name());
+        page += &body(section(&|w| m.render_synopsis_section(w))?);
+        page += ".PP\n";
+        page += &body(section(&|w| m.render_description_section(w))?);
+        page += &body(section(&|w| m.render_options_section(w))?);
+        if sub.get_after_help().is_some() {
+            page += ".PP\n";
+            page += &examples(section(&|w| m.render_extra_section(w))?);
+        }
+    }
+    page += ".SH EXAMPLES\n";
+    page += &examples(section(&|w| man.render_extra_section(w))?);
+    page += &bare(section(&|w| man.render_version_section(w))?);
+    Ok(page)
 }
 
 fn cmd_rename(
@@ -652,7 +761,11 @@ fn cmd_rename(
         for p in rename::render(&plan)? {
             let old_rel =
                 std::path::Path::new(&plan.slugs.0).join(p.rel.iter().skip(1).collect::<PathBuf>());
-            let old = std::fs::read_to_string(out.join(&old_rel)).unwrap_or_default();
+            let old = docvar::fsguard::read_text_limited(
+                &out.join(&old_rel),
+                docvar::fsguard::DEFAULT_MAX_FILE_SIZE,
+            )
+            .unwrap_or_default();
             let new = String::from_utf8_lossy(&p.bytes);
             if old != new {
                 let diff = similar::TextDiff::from_lines(old.as_str(), &*new);
@@ -678,6 +791,7 @@ fn cmd_rename(
         for r in &plan.redirects {
             let _ = writeln!(stdout, "redirect {} {} -> {}", r.kind, r.from, r.to);
         }
+        print_rename_notes(&mut stdout, &plan, &rename::render(&plan)?, &out);
         eprintln!("dry run: nothing written");
         return Ok(ExitCode::SUCCESS);
     }
@@ -689,12 +803,76 @@ fn cmd_rename(
     for f in &done.redirect_files {
         let _ = writeln!(stdout, "redirects {}", f.display());
     }
+    let leftovers: Vec<_> = done
+        .leftovers
+        .iter()
+        .map(|l| (l.rel.clone(), l.line))
+        .collect();
+    print_left_out(&mut stdout, &plan);
+    print_leftovers(&mut stdout, &plan, &leftovers, &out);
     eprintln!(
         "renamed {}: {} changed",
         plan.slugs.1,
         plural(done.written.len(), "file")
     );
     Ok(ExitCode::SUCCESS)
+}
+
+fn print_rename_notes(
+    w: &mut impl Write,
+    plan: &docvar::rename::Plan,
+    planned: &[docvar::output::Planned],
+    out: &std::path::Path,
+) {
+    print_left_out(w, plan);
+    if let Some(old) = &plan.old_name {
+        let found: Vec<_> = docvar::rename::leftovers(planned, old)
+            .into_iter()
+            .map(|l| (l.rel, l.line))
+            .collect();
+        print_leftovers(w, plan, &found, out);
+    }
+}
+
+fn print_left_out(w: &mut impl Write, plan: &docvar::rename::Plan) {
+    for l in &plan.left_out {
+        let _ = writeln!(
+            w,
+            "no redirect {} {} -> {}: {} still published under {} by {}",
+            l.redirect.kind,
+            l.redirect.from,
+            l.redirect.to,
+            if l.redirect.kind == "url" {
+                "pages are"
+            } else {
+                "it is"
+            },
+            l.redirect.from,
+            l.rendered_by.join(", ")
+        );
+    }
+}
+
+fn print_leftovers(
+    w: &mut impl Write,
+    plan: &docvar::rename::Plan,
+    found: &[(PathBuf, usize)],
+    out: &std::path::Path,
+) {
+    let Some(old) = &plan.old_name else { return };
+    for (rel, line) in found {
+        let _ = writeln!(w, "still says {old:?}: {}:{line}", out.join(rel).display());
+    }
+    if found.is_empty() {
+        let _ = writeln!(w, "no {old:?} left in {}'s pages", plan.slugs.1);
+    } else {
+        let _ = writeln!(
+            w,
+            "{} of {}'s pages still say {old:?}: template text or front matter; edit them by hand",
+            plural(found.len(), "line"),
+            plan.slugs.1
+        );
+    }
 }
 
 fn cmd_infer(root: &std::path::Path, args: InferArgs) -> Result<ExitCode> {

@@ -24,6 +24,9 @@ pub struct Config {
     pub optional: Vec<String>,
     /// RACI lint settings.
     pub lint: LintConfig,
+    /// Variables that hold the product's name in some form (`rename` keeps them in step);
+    /// the first is the one `rename --name` sets. Empty: `product`, others found by value.
+    pub names: Vec<String>,
 }
 
 /// `[lint]` in docvar.toml.
@@ -56,6 +59,7 @@ impl Default for Config {
             ignore: Vec::new(),
             optional: Vec::new(),
             lint: LintConfig::default(),
+            names: Vec::new(),
         }
     }
 }
@@ -213,7 +217,15 @@ impl Config {
         }
         let text = read_text(&path)?;
         let table = parse_toml(&path, &text)?;
-        let keys = ["templates", "variants", "out", "ignore", "optional", "lint"];
+        let keys = [
+            "templates",
+            "variants",
+            "out",
+            "ignore",
+            "optional",
+            "lint",
+            "names",
+        ];
         for k in table.keys() {
             if !keys.contains(&k.as_str()) {
                 return Err(unknown_key(&path, &text, k, &keys, "docvar.toml"));
@@ -474,5 +486,24 @@ pub fn parse_variant(path: &Path, text: &str, page_names: &[&str]) -> Result<Var
         source,
         vars,
         pages: vpages,
+    })
+}
+
+/// The nearest folder at or above `start` that holds a project (a docvar.toml, or both
+/// templates/ and variants/), as a path relative to `start` (`.`, `..`, `../..`) so messages
+/// name files as seen from where the user is; `None` when there is none.
+pub fn discover(start: &Path) -> Option<PathBuf> {
+    let is_project = |d: &Path| {
+        d.join("docvar.toml").is_file()
+            || (d.join("templates").is_dir() && d.join("variants").is_dir())
+    };
+    start.ancestors().enumerate().find_map(|(up, dir)| {
+        is_project(dir).then(|| {
+            if up == 0 {
+                PathBuf::from(".")
+            } else {
+                (0..up).map(|_| "..").collect()
+            }
+        })
     })
 }

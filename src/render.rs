@@ -281,6 +281,19 @@ impl<'p> Renderer<'p> {
                 continue;
             }
             if ctx.get(name).is_none() {
+                // A name no variant defines is most likely a typo in the template: offer the
+                // closest defined name before telling the user to define it everywhere.
+                let nowhere = !self.project.variants.iter().any(|v| {
+                    v.vars.contains_key(name) || v.pages.values().any(|p| p.vars.contains_key(name))
+                });
+                let close = ctx
+                    .as_object()
+                    .filter(|_| nowhere)
+                    .and_then(|m| crate::project::suggest(name, m.keys().map(String::as_str)));
+                let add = format!(
+                    "add `{name} = \"...\"` under [vars] in {}, or list \"{name}\" in `optional` in docvar.toml",
+                    variant.path.display()
+                );
                 return Err(Error::in_file(
                     &u.file,
                     format!(
@@ -290,10 +303,10 @@ impl<'p> Renderer<'p> {
                     ),
                 )
                 .at(u.line, Some(u.column))
-                .help(format!(
-                    "add `{name} = \"...\"` under [vars] in {}, or list \"{name}\" in `optional` in docvar.toml",
-                    variant.path.display()
-                )));
+                .help(match close {
+                    Some(s) => format!("did you mean `{s}`? Otherwise {add}"),
+                    None => add,
+                }));
             }
         }
         Ok(())

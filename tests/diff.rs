@@ -445,3 +445,86 @@ fn errors_exit_2_with_what_and_where() {
         assert_eq!(stderr.lines().count(), 1, "{stderr}");
     }
 }
+
+/// #17: `--variant` and `--page` filter the declared copies, and a declared copy given alone
+/// takes its page and variant from the variant file that declares it.
+#[test]
+fn declared_copies_filtered_and_a_declared_copy_alone() {
+    let r = root();
+    for (flag, value, checked) in [
+        ("--variant", "appliance", 1),
+        ("--page", "disaster-recovery-raci", 1),
+        ("--variant", "psaas-appliance", 3),
+    ] {
+        let a = docvar(&r)
+            .args(["diff", "--format", "json", flag, value])
+            .assert();
+        let v: serde_json::Value = serde_json::from_slice(&a.get_output().stdout).unwrap();
+        assert_eq!(v["summary"]["pages"], checked, "{flag} {value}");
+        for p in v["pages"].as_array().unwrap() {
+            let field = if flag == "--page" { "page" } else { "variant" };
+            assert_eq!(p[field], value, "{flag} {value}");
+        }
+    }
+    docvar(&r)
+        .args(["diff", "--variant", "appliance"])
+        .assert()
+        .code(0);
+    docvar(&r)
+        .args(["diff", "--page", "disaster-recovery-raci"])
+        .assert()
+        .code(0);
+    // A drifted declared copy alone: drift, exit 1, reported for its own page and variant.
+    let a = docvar(&r)
+        .args([
+            "diff",
+            "--format",
+            "json",
+            "tests/fixtures/published/private-saas/roles-and-responsibilities.md",
+        ])
+        .assert()
+        .code(1);
+    let v: serde_json::Value = serde_json::from_slice(&a.get_output().stdout).unwrap();
+    assert_eq!(v["pages"][0]["variant"], "private-saas");
+    assert_eq!(v["pages"][0]["page"], "roles-and-responsibilities");
+    // Spelt from another folder, the same file is still found.
+    docvar(&r.join("tests"))
+        .args([
+            "diff",
+            "fixtures/published/appliance/roles-and-responsibilities.md",
+        ])
+        .assert()
+        .code(0);
+    // A copy no variant file declares needs the flags: exit 2, one line naming it.
+    let dir = project_copy();
+    std::fs::copy(
+        dir.path()
+            .join("tests/fixtures/published/appliance/roles-and-responsibilities.md"),
+        dir.path().join("loose.md"),
+    )
+    .unwrap();
+    let a = docvar(dir.path())
+        .args(["diff", "loose.md"])
+        .assert()
+        .code(2);
+    let err = String::from_utf8(a.get_output().stderr.clone()).unwrap();
+    assert!(
+        err.starts_with("error: loose.md: is not a published copy that a variant file declares;"),
+        "{err}"
+    );
+    docvar(dir.path())
+        .args([
+            "diff",
+            "loose.md",
+            "--page",
+            "roles-and-responsibilities",
+            "--variant",
+            "appliance",
+        ])
+        .assert()
+        .code(0);
+    docvar(&r)
+        .args(["diff", "--variant", "nope"])
+        .assert()
+        .code(2);
+}

@@ -445,3 +445,51 @@ fn list_shows_pages_variants_and_variables() {
         String::from_utf8(a.get_output().stdout.clone()).unwrap()
     );
 }
+
+/// #17: run from a subfolder, docvar finds the project as git and cargo do.
+#[test]
+fn project_is_found_from_a_subfolder() {
+    let dir = project_copy();
+    let a = docvar(&dir.path().join("templates"))
+        .args(["generate", "--check"])
+        .assert()
+        .code(0);
+    let err = String::from_utf8(a.get_output().stderr.clone()).unwrap();
+    assert_eq!(err, "12 files in ../out are up to date\n");
+    docvar(&dir.path().join("templates/partials"))
+        .args(["list"])
+        .assert()
+        .code(0);
+    // Nearest wins: a project inside a project is its own.
+    let inner = dir.path().join("tests/fixtures");
+    std::fs::write(inner.join("docvar.toml"), "").unwrap();
+    let a = docvar(&inner.join("published"))
+        .args(["generate", "--check"])
+        .assert()
+        .code(2);
+    let err = String::from_utf8(a.get_output().stderr.clone()).unwrap();
+    assert!(
+        err.starts_with("error: ../templates: no page templates found"),
+        "{err}"
+    );
+}
+
+/// #17: a variable no variant defines gets "did you mean" the closest defined one first.
+#[test]
+fn template_variable_typo_gets_did_you_mean() {
+    let dir = project_copy();
+    let tpl = dir.path().join("templates/disaster-recovery-raci.md.hbs");
+    let t = std::fs::read_to_string(&tpl).unwrap();
+    std::fs::write(&tpl, t.replacen("{{product}}", "{{prodcut}}", 1)).unwrap();
+    let a = docvar(dir.path()).args(["generate"]).assert().code(2);
+    let err = String::from_utf8(a.get_output().stderr.clone()).unwrap();
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.starts_with("error: templates/disaster-recovery-raci.md.hbs:30:17: variable `prodcut` is not defined"),
+        "{err}"
+    );
+    assert!(
+        err.contains("; did you mean `product`? Otherwise add `prodcut = "),
+        "{err}"
+    );
+}

@@ -343,3 +343,59 @@ fn man_page_is_roff() {
     assert!(r.stdout.contains("docvar"));
     assert!(r.stdout.contains("lint"));
 }
+
+/// Long options of `docvar ARGS --help`, as clap lists them.
+fn long_options(args: &[&str]) -> Vec<String> {
+    let r = run(root(), &[args, &["--help"]].concat());
+    assert_eq!(r.code, 0, "{args:?}: {}", r.stderr);
+    let mut found = Vec::new();
+    for line in r.stdout.lines().map(str::trim_start) {
+        // `-q, --quiet`, `--format <FORMAT>`: option lines start with a dash.
+        if !line.starts_with('-') {
+            continue;
+        }
+        for word in line.split([' ', ',']) {
+            if let Some(name) = word.strip_prefix("--") {
+                if !name.is_empty() && !found.contains(&name.to_string()) {
+                    found.push(name.to_string());
+                }
+            }
+        }
+    }
+    found
+}
+
+/// #17: `docvar man` documents every subcommand and every option clap knows, and points to
+/// no other man page (there are none).
+#[test]
+fn man_page_documents_every_subcommand_and_option() {
+    let man = run(root(), &["man"]).stdout;
+    let top = run(root(), &["--help"]).stdout;
+    let subs: Vec<&str> = top
+        .lines()
+        .skip_while(|l| !l.starts_with("Commands:"))
+        .skip(1)
+        .take_while(|l| l.starts_with("  "))
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|s| *s != "help")
+        .collect();
+    assert!(subs.len() >= 9, "{subs:?}");
+    let mut checked = 0;
+    for sub in &subs {
+        assert!(
+            man.contains(&format!(".SS \"docvar {sub}\"")),
+            "no section for {sub}"
+        );
+        for opt in long_options(&[sub]) {
+            let roff = format!("\\fB\\-\\-{}\\fR", opt.replace('-', "\\-"));
+            assert!(
+                man.contains(&roff),
+                "docvar {sub} --{opt} is not in the man page"
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked > 30, "{checked} options checked");
+    assert!(man.contains("\\fB\\-\\-published\\fR"));
+    assert!(!man.contains("(1)"), "the page refers to other man pages");
+}
