@@ -31,7 +31,6 @@ pub fn inert(s: &str) -> String {
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
             '|' => out.push_str("&#124;"),
             // A zero-width space after `@` keeps `@team` from notifying anyone.
             '@' => out.push_str("@&#8203;"),

@@ -77,20 +77,25 @@ impl Links {
         })
     }
 
-    /// The file at `path` (relative to the repository) and `lines`, on this commit.
+    /// The file at `path` (relative to the repository) on this commit.
+    pub fn blob(&self, path: &str) -> String {
+        format!(
+            "{}/{}/blob/{}/{}",
+            self.server.trim_end_matches('/'),
+            self.repository,
+            self.sha,
+            url_path(path)
+        )
+    }
+
+    /// [`Links::blob`] with `lines` highlighted.
     pub fn file(&self, path: &str, lines: [usize; 2]) -> String {
         let anchor = if lines[0] == lines[1] {
             format!("L{}", lines[0])
         } else {
             format!("L{}-L{}", lines[0], lines[1])
         };
-        format!(
-            "{}/{}/blob/{}/{}#{anchor}",
-            self.server.trim_end_matches('/'),
-            self.repository,
-            self.sha,
-            url_path(path)
-        )
+        format!("{}#{anchor}", self.blob(path))
     }
 
     /// The workflow run's page (where its artifacts are), if the run is known.
@@ -387,5 +392,50 @@ pub fn span(lines: Option<[usize; 2]>) -> String {
         Some([a, b]) if a == b => a.to_string(),
         Some([a, b]) => format!("{a}-{b}"),
         None => "-".to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn terminal_safe_drops_every_kind_of_control_sequence() {
+        let s = "a\u{1b}[2J\u{1b}[31mb\u{1b}]0;title\u{7}c\u{1b}]8;;http://x\u{1b}\\d\u{1b}(Be\u{9b}1mf\u{0}\r\u{7f}\tg\n\u{202e}h";
+        assert_eq!(terminal_safe(s), "abcde1mf\tg\nh");
+    }
+
+    #[test]
+    fn location_text_reads_as_before() {
+        let h = Hunk {
+            kind: HunkKind::Moved,
+            location: Location {
+                section: vec!["A".into()],
+                block: Some(BlockKind::TableRow),
+                row: Some("x".into()),
+                columns: vec![
+                    crate::drift::Column {
+                        index: 2,
+                        name: Some("B".into()),
+                    },
+                    crate::drift::Column {
+                        index: 3,
+                        name: None,
+                    },
+                ],
+                ..Location::default()
+            },
+            published_lines: Some([5, 5]),
+            expected_lines: Some([3, 3]),
+            template: None,
+            expected: None,
+            published: None,
+            words: Vec::new(),
+            anchor: 5,
+        };
+        assert_eq!(
+            location_text(&h),
+            "A › table row \"x\" › columns \"B\", \"#3\" › moved from expected line 3"
+        );
     }
 }
