@@ -186,7 +186,7 @@ fn markdown_links_copy_lines_and_shows_each_hunk_once() {
     assert!(!stdout(&a).contains("https://"));
 }
 
-const HOSTILE: &str = "Hostile </details></summary><img src=x onerror=alert(1)> @everyone \u{1b}]0;pwned\u{7} \u{1b}[2J\u{1b}[31mred\u{1b}[0m \u{9b}31m \u{202e}esrever ::error file=a,line=1::injected %0A`x` $x$ [link](javascript:alert(1))";
+const HOSTILE: &str = "Hostile a::b,c=d ::error file=x::y </details></summary><img src=x onerror=alert(1)> @everyone \u{1b}]0;pwned\u{7} \u{1b}[2J\u{1b}[31mred\u{1b}[0m \u{9b}31m \u{202e}esrever ::error file=a,line=1::injected %0A`x` $x$ [link](javascript:alert(1))";
 
 /// A project whose private-saas copy has hostile text in a paragraph and in a table cell.
 fn hostile_project() -> tempfile::TempDir {
@@ -215,8 +215,26 @@ fn diff_in(dir: &std::path::Path, format: &str) -> String {
 #[test]
 fn hostile_text_is_inert_in_markdown() {
     let dir = hostile_project();
-    let out = diff_in(dir.path(), "markdown");
-    assert!(out.contains("Hostile"), "{out}");
+    let all = diff_in(dir.path(), "markdown");
+    assert!(all.contains("Hostile"), "{all}");
+    // Code blocks show the text as it is; every line in them is prefixed, so none closes them.
+    let mut out = String::new();
+    let mut in_code = false;
+    for line in all.lines() {
+        if line.starts_with("```") {
+            in_code = !in_code;
+        } else if in_code {
+            assert!(
+                ["! ", "+ ", "- "].iter().any(|p| line.starts_with(p)),
+                "{line}"
+            );
+            continue;
+        }
+        out.push_str(line);
+        out.push('\n');
+    }
+    assert!(!in_code);
+    assert!(out.contains("Hostile"), "the location names the paragraph: {out}");
     // Only docvar's own tags: one <details>/<summary> pair per drifted copy.
     let drifted = out.matches("⚠️ drifted").count();
     assert_eq!(out.matches("</details>").count(), drifted, "{out}");
@@ -262,11 +280,20 @@ fn hostile_text_is_inert_in_github_annotations() {
     let dir = hostile_project();
     let out = diff_in(dir.path(), "github");
     assert!(out.contains("Hostile"), "{out}");
+    let mut titles = 0;
     for line in out.lines() {
-        assert!(line.starts_with("::warning file="), "{line}");
-        // One `::` opens the command and one ends its properties; none come from the copy.
-        assert_eq!(line.matches("::").count(), 2, "{line}");
+        let rest = line.strip_prefix("::warning ").unwrap();
+        // The properties end at the first `::`; nothing from the copy ends them early or adds one.
+        let (props, message) = rest.split_once("::").unwrap();
+        let keys: Vec<&str> = props
+            .split(',')
+            .map(|kv| kv.split_once('=').unwrap().0)
+            .collect();
+        assert_eq!(keys, ["file", "line", "endLine", "title"], "{line}");
+        titles += usize::from(props.contains("Hostile"));
+        assert!(!message.contains('\u{1b}') && !message.contains('\r'), "{line}");
     }
+    assert!(titles > 0, "a title holds hostile text: {out}");
     // `%0A` in the copy stays text: the runner would decode an unescaped one to a newline.
     assert!(out.contains("%250A"), "{out}");
 }

@@ -1,11 +1,12 @@
 //! `--format github`: GitHub Actions workflow annotations, one per hunk, on the copy's lines.
 //! Text from copies is escaped as the runner reads commands: `%`, CR and LF everywhere, and
-//! `:` and `,` in properties, so a copy cannot end an annotation or start another command.
+//! `:` and `,` in properties, so a copy cannot end an annotation or start another command;
+//! terminal control sequences are dropped, as in `human`.
 
 use std::io::{self, Write};
 
 use crate::drift::{HunkKind, Report};
-use crate::report::{location_text, marked, span};
+use crate::report::{location_text, marked, span, terminal_safe};
 
 /// Escapes a command's message.
 pub fn escape_data(s: &str) -> String {
@@ -55,12 +56,13 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
                 span(h.expected_lines),
                 marked(&h.words, 8)
             );
+            // The log viewer reads ANSI sequences: copies' text loses them here too.
             writeln!(
                 out,
                 "::warning file={},line={line},endLine={end},title={}::{}",
                 escape_property(file),
-                escape_property(&title),
-                escape_data(&message)
+                escape_property(&terminal_safe(&title)),
+                escape_data(&terminal_safe(&message))
             )?;
         }
     }
