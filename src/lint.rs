@@ -637,9 +637,10 @@ pub mod print {
                 None => (f.file.clone(), f.line),
             };
             // Only findings placed on a template line share an annotation.
-            let key = f.template.is_some().then(|| {
-                (file.clone(), line, f.rule.as_str(), f.party.clone())
-            });
+            let key = f
+                .template
+                .is_some()
+                .then(|| (file.clone(), line, f.rule.as_str(), f.party.clone()));
             match key.as_ref().and_then(|k| index.get(k)) {
                 Some(&i) => groups[i].3.push(f),
                 None => {
@@ -666,8 +667,10 @@ pub mod print {
                 .iter()
                 .map(|(page, row, message, of)| {
                     let variants: Vec<&str> = of.iter().map(|f| f.variant.as_str()).collect();
-                    let at: Vec<String> =
-                        of.iter().map(|f| format!("{}:{}", f.file, f.line)).collect();
+                    let at: Vec<String> = of
+                        .iter()
+                        .map(|f| format!("{}:{}", f.file, f.line))
+                        .collect();
                     format!(
                         "{page} ({}) row {row:?}: {message} [{}]",
                         variants.join(", "),

@@ -92,8 +92,9 @@ fn rdjsonl_suggests_the_template_line_for_backing_up() {
                 == "tests/fixtures/published/private-saas/roles-and-responsibilities.md"
         })
         .unwrap();
-    let rendered = std::fs::read_to_string(root().join("out/private-saas/roles-and-responsibilities.md"))
-        .unwrap();
+    let rendered =
+        std::fs::read_to_string(root().join("out/private-saas/roles-and-responsibilities.md"))
+            .unwrap();
     let template_line = rendered.lines().nth(42).unwrap();
     assert!(template_line.starts_with("|Backing Up|"));
     let s = &d["suggestions"][0];
@@ -106,9 +107,10 @@ fn rdjsonl_suggests_the_template_line_for_backing_up() {
 /// `n` copies of the private-saas page, each with every "the " misspelt.
 fn drifted_copies(n: usize) -> (tempfile::TempDir, Vec<std::path::PathBuf>) {
     let dir = tempfile::tempdir().unwrap();
-    let page = std::fs::read_to_string(root().join("out/private-saas/roles-and-responsibilities.md"))
-        .unwrap()
-        .replace("the ", "teh ");
+    let page =
+        std::fs::read_to_string(root().join("out/private-saas/roles-and-responsibilities.md"))
+            .unwrap()
+            .replace("the ", "teh ");
     let files = (0..n)
         .map(|i| {
             let f = dir.path().join(format!("copy-{i:02}.md"));
@@ -140,20 +142,39 @@ fn markdown_comment_stays_under_githubs_limit_with_60_drifted_copies() {
         .assert()
         .code(1);
     let out = stdout(&a);
-    assert!(out.chars().count() < 65_536, "{} characters", out.chars().count());
+    assert!(
+        out.chars().count() < 65_536,
+        "{} characters",
+        out.chars().count()
+    );
     assert!(out.contains("60 published copies checked: 0 clean, 60 drifted"));
-    assert!(out.contains("**Not shown:**"), "past the budget the rest is summarised");
+    assert!(
+        out.contains("**Not shown:**"),
+        "past the budget the rest is summarised"
+    );
     assert!(out.contains("(https://github.com/docs/site/actions/runs/42)"));
     // Every copy is still listed in the summary table, by page name.
     assert_eq!(
-        out.matches("| roles-and-responsibilities | private-saas |").count(),
+        out.matches("| roles-and-responsibilities | private-saas |")
+            .count(),
         60
     );
     // Sections that are shown are whole: each opened <details> is closed.
-    assert_eq!(out.matches("<details>").count(), out.matches("</details>").count());
+    assert_eq!(
+        out.matches("<details>").count(),
+        out.matches("</details>").count()
+    );
     // Without the budget, the same report would be far larger.
     let full = docvar(&root())
-        .args(["diff", "--format", "json", "--page", "roles-and-responsibilities", "--variant", "private-saas"])
+        .args([
+            "diff",
+            "--format",
+            "json",
+            "--page",
+            "roles-and-responsibilities",
+            "--variant",
+            "private-saas",
+        ])
         .args(&files)
         .assert()
         .code(1);
@@ -234,7 +255,10 @@ fn hostile_text_is_inert_in_markdown() {
         out.push('\n');
     }
     assert!(!in_code);
-    assert!(out.contains("Hostile"), "the location names the paragraph: {out}");
+    assert!(
+        out.contains("Hostile"),
+        "the location names the paragraph: {out}"
+    );
     // Only docvar's own tags: one <details>/<summary> pair per drifted copy.
     let drifted = out.matches("⚠️ drifted").count();
     assert_eq!(out.matches("</details>").count(), drifted, "{out}");
@@ -291,7 +315,10 @@ fn hostile_text_is_inert_in_github_annotations() {
             .collect();
         assert_eq!(keys, ["file", "line", "endLine", "title"], "{line}");
         titles += usize::from(props.contains("Hostile"));
-        assert!(!message.contains('\u{1b}') && !message.contains('\r'), "{line}");
+        assert!(
+            !message.contains('\u{1b}') && !message.contains('\r'),
+            "{line}"
+        );
     }
     assert!(titles > 0, "a title holds hostile text: {out}");
     // `%0A` in the copy stays text: the runner would decode an unescaped one to a newline.
@@ -319,7 +346,10 @@ fn hostile_text_is_data_in_json_sarif_and_rdjsonl() {
         .flat_map(|p| p["hunks"].as_array().unwrap())
         .filter_map(|h| h["published"].as_str())
         .collect();
-    assert!(published.iter().any(|p| p.contains(HOSTILE)), "the text is kept exactly");
+    assert!(
+        published.iter().any(|p| p.contains(HOSTILE)),
+        "the text is kept exactly"
+    );
     let _: serde_json::Value = serde_json::from_str(&diff_in(dir.path(), "sarif")).unwrap();
     for line in diff_in(dir.path(), "rdjsonl").lines() {
         let _: serde_json::Value = serde_json::from_str(line).unwrap();
