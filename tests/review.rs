@@ -60,7 +60,7 @@ fn sarif_has_one_result_per_hunk_and_passes_the_schema() {
 fn sarif_paths_are_relative_to_the_project_from_anywhere() {
     let a = docvar(root().parent().unwrap())
         .arg("-C")
-        .arg(&root())
+        .arg(root())
         .args(["diff", "--format", "sarif"])
         .assert()
         .code(1);
