@@ -355,3 +355,25 @@ fn hostile_text_is_data_in_json_sarif_and_rdjsonl() {
         let _: serde_json::Value = serde_json::from_str(line).unwrap();
     }
 }
+
+#[test]
+fn the_action_runs_formats_docvar_has() {
+    let action = std::fs::read_to_string(root().join("action.yml")).unwrap();
+    assert!(action.contains("docvar generate --check"));
+    let formats: Vec<&str> = action
+        .split("--format ")
+        .skip(1)
+        .map(|rest| rest.split_whitespace().next().unwrap())
+        .collect();
+    assert_eq!(formats, ["html", "github", "markdown", "rdjsonl", "sarif"]);
+    for f in formats {
+        // Each exits 1 on this repository's drift, never 2 (a format clap would refuse).
+        docvar(&root())
+            .args(["diff", "--quiet", "--format", f])
+            .assert()
+            .code(1);
+    }
+    // The README's workflow uses the action.
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    assert!(readme.contains("- uses: ./"));
+}
