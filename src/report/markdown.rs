@@ -45,6 +45,23 @@ pub fn inert(s: &str) -> String {
     out
 }
 
+/// Text for inside an HTML block (the `<summary>` line), where Markdown is not read and a
+/// backslash would show: HTML characters as entities, mentions broken, controls flattened.
+fn inert_html(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + s.len() / 8);
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '@' => out.push_str("@&#8203;"),
+            c if c.is_control() => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// Lines for inside a code block: split on every line break (CR too, which Markdown treats as
 /// one), controls but tab dropped.
 fn code_lines(s: &str) -> impl Iterator<Item = String> + '_ {
@@ -173,9 +190,9 @@ pub fn write(report: &Report, opts: &Options, out: &mut dyn Write) -> io::Result
     for p in report.pages.iter().filter(|p| p.status == Status::Drifted) {
         let head = format!(
             "\n<details>\n<summary><b>{}</b> ({}) · <code>{}</code> · {}</summary>\n\n",
-            inert(&p.page),
-            inert(&p.variant),
-            inert(&opts.relative(&p.published)),
+            inert_html(&p.page),
+            inert_html(&p.variant),
+            inert_html(&opts.relative(&p.published)),
             plural(p.hunks.len(), "hunk")
         );
         if hidden.0 > 0 || body.len() + head.len() + 200 > BUDGET {
@@ -230,4 +247,28 @@ pub fn write(report: &Report, opts: &Options, out: &mut dyn Write) -> io::Result
         body.push_str("\n`-` only in the template · `+` only in the published copy · `!` word changes: `[-template-]{+published+}`. Run `docvar diff --fix` to restore the template's text, or update the template.\n");
     }
     out.write_all(body.as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn inert_text_for_markdown_and_for_html_blocks() {
+        assert_eq!(
+            inert("a_b </details> @team | [x](y) `c`\n"),
+            "a\\_b &lt;/details&gt; @&#8203;team &#124; \\[x\\](y) \\`c\\` "
+        );
+        // No backslashes where Markdown is not read; they would show.
+        assert_eq!(
+            inert_html("a_b </details> @team\r"),
+            "a_b &lt;/details&gt; @&#8203;team "
+        );
+    }
+
+    #[test]
+    fn code_lines_split_on_cr_too() {
+        let lines: Vec<String> = code_lines("a\r```\nb\u{1b}c").collect();
+        assert_eq!(lines, ["a", "```", "bc"]);
+    }
 }
