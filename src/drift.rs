@@ -17,10 +17,9 @@ use crate::error::{decode, Error, Result};
 use crate::export;
 use crate::project::Project;
 use crate::render::{LineMap, Renderer, TemplateLine};
-use crate::report::plural;
 
 /// The JSON schema name and version of [`Report`].
-pub const SCHEMA: &str = "docvar-drift/1";
+pub const SCHEMA: &str = "docvar-drift/2";
 
 /// How a published copy is written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -128,13 +127,89 @@ pub struct Word {
     pub text: String,
 }
 
+/// Where a hunk sits in the page, as data (printers choose the words). It holds no line
+/// numbers, so it stays the same when edits elsewhere shift the page: with the hunk's text it
+/// can be fingerprinted.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize)]
+pub struct Location {
+    /// Headings above the block, outermost first, without the page title.
+    pub section: Vec<String>,
+    /// Kind of the block the hunk is in (or follows, with `after`); none at the start of the page.
+    pub block: Option<BlockKind>,
+    /// The hunk is just after the block (text only the copy has, in a plain-text comparison).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub after: bool,
+    /// A heading's text.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub heading: Option<String>,
+    /// A table row's key (its first cell); none for the header row.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub row: Option<String>,
+    /// The block is a table's header row.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub header_row: bool,
+    /// Table columns whose cells differ.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub columns: Vec<Column>,
+    /// A front-matter key.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    /// A paragraph's, list item's or markup's plain text (printers shorten it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+    /// A heading whose level changed: `[expected, published]`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub level: Option<[usize; 2]>,
+}
+
+/// A table column, by position and header name.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+pub struct Column {
+    /// 1-based position in the row.
+    pub index: usize,
+    /// The header cell's text; none when the table has no header for it.
+    pub name: Option<String>,
+}
+
+/// What the analysis normalised or approximated, as data (printers choose the words).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Note {
+    /// A UTF-8 byte-order mark was ignored.
+    Bom,
+    /// CRLF line endings were normalised on `lines` lines.
+    CrlfLineEndings {
+        /// Lines that ended in CRLF.
+        lines: usize,
+    },
+    /// Lone CR line endings were normalised.
+    CrLineEndings,
+    /// Trailing spaces or tabs were ignored on `lines` lines.
+    TrailingWhitespace {
+        /// Lines that had them.
+        lines: usize,
+    },
+    /// The copy does not end with a newline.
+    MissingFinalNewline,
+    /// Blank lines at the end of the copy were ignored.
+    ExtraBlankLines {
+        /// How many.
+        lines: usize,
+    },
+    /// The diff hit its time limit; the hunks are approximate.
+    Timeout {
+        /// The limit, in milliseconds.
+        limit_ms: u64,
+    },
+}
+
 /// One difference between a copy and its rendered page.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Hunk {
     /// changed | added | removed | moved.
     pub kind: HunkKind,
-    /// Where, for a person: `Section › table row "X" › column "Notes"`.
-    pub location: String,
+    /// Where: section path, block, row, columns...
+    pub location: Location,
     /// 1-based inclusive lines in the copy (null when the copy lacks the text).
     pub published_lines: Option<[usize; 2]>,
     /// 1-based inclusive lines in the rendered page (null when only the copy has it).
@@ -178,7 +253,7 @@ pub struct PageReport {
     /// 0..1 line similarity of the compared texts.
     pub similarity: f64,
     /// Normalisations applied and approximations made, reported once.
-    pub notes: Vec<String>,
+    pub notes: Vec<Note>,
     /// The differences, in the copy's order.
     pub hunks: Vec<Hunk>,
     /// What the copy should be (rendered Markdown or plain text), for patches and --fix.
@@ -359,7 +434,7 @@ pub struct Analysis {
     /// 0..1 similarity.
     pub similarity: f64,
     /// Normalisation notes.
-    pub notes: Vec<String>,
+    pub notes: Vec<Note>,
     /// Hunks in the copy's order.
     pub hunks: Vec<Hunk>,
     /// The expected text in the copy's format.
@@ -392,7 +467,7 @@ impl Analysis {
 
 /// Undoes what editors and exporters change without meaning to (BOM, CRLF, trailing spaces,
 /// final newlines), saying what was undone when `notes` is given.
-pub fn normalise(raw: &str, notes: Option<&mut Vec<String>>) -> String {
+pub fn normalise(raw: &str, notes: Option<&mut Vec<Note>>) -> String {
     // Most copies need none of it: one final newline, LF only, no BOM, no trailing blanks.
     let clean = raw.len() > 1
         && raw.ends_with('\n')
@@ -407,26 +482,23 @@ pub fn normalise(raw: &str, notes: Option<&mut Vec<String>>) -> String {
     normalise_in_full(raw, notes)
 }
 
-fn normalise_in_full(raw: &str, mut notes: Option<&mut Vec<String>>) -> String {
-    let mut note = |s: String| {
+fn normalise_in_full(raw: &str, mut notes: Option<&mut Vec<Note>>) -> String {
+    let mut note = |s: Note| {
         if let Some(n) = notes.as_deref_mut() {
             n.push(s);
         }
     };
     let mut s = raw;
     if let Some(rest) = s.strip_prefix('\u{feff}') {
-        note("a UTF-8 byte-order mark was ignored".into());
+        note(Note::Bom);
         s = rest;
     }
     let crlf = s.matches("\r\n").count();
     let text = if s.contains('\r') {
         if crlf > 0 {
-            note(format!(
-                "CRLF line endings were normalised ({})",
-                plural(crlf, "line")
-            ));
+            note(Note::CrlfLineEndings { lines: crlf });
         } else {
-            note("CR line endings were normalised".into());
+            note(Note::CrLineEndings);
         }
         s.replace("\r\n", "\n").replace('\r', "\n")
     } else {
@@ -443,10 +515,7 @@ fn normalise_in_full(raw: &str, mut notes: Option<&mut Vec<String>>) -> String {
         out.push('\n');
     }
     if trailing > 0 {
-        note(format!(
-            "trailing whitespace was ignored on {}",
-            plural(trailing, "line")
-        ));
+        note(Note::TrailingWhitespace { lines: trailing });
     }
     // `split` yields one piece after the last newline; drop the newline added after it.
     out.pop();
@@ -454,12 +523,11 @@ fn normalise_in_full(raw: &str, mut notes: Option<&mut Vec<String>>) -> String {
     let newlines = out.len() - body.len();
     if !body.is_empty() {
         if newlines == 0 {
-            note("the final newline is missing".into());
+            note(Note::MissingFinalNewline);
         } else if newlines > 1 {
-            note(format!(
-                "{} at the end were ignored",
-                plural(newlines - 1, "extra blank line")
-            ));
+            note(Note::ExtraBlankLines {
+                lines: newlines - 1,
+            });
         }
     }
     let mut result = body.to_string();
@@ -591,10 +659,9 @@ fn compare_with(
         }
     };
     if Instant::now() > deadline {
-        notes.push(format!(
-            "the diff hit its {:.1} s time limit; the hunks are approximate",
-            opts.timeout.as_secs_f64()
-        ));
+        notes.push(Note::Timeout {
+            limit_ms: opts.timeout.as_millis().try_into().unwrap_or(u64::MAX),
+        });
     }
     Analysis {
         similarity,
@@ -752,40 +819,28 @@ fn similarity(a: &str, b: &str) -> f32 {
     similar::diff_ratio(&ops, a.len(), b.len())
 }
 
-fn short(s: &str, words: usize) -> String {
-    let ws: Vec<&str> = s.split_whitespace().collect();
-    if ws.len() <= words {
-        ws.join(" ")
-    } else {
-        format!("{}…", ws[..words].join(" "))
-    }
-}
-
-fn describe(b: &Block) -> String {
-    match b.kind {
-        BlockKind::FrontMatter => format!("front matter › {}", b.key),
-        BlockKind::Heading => format!("heading \"{}\"", b.text),
-        BlockKind::Paragraph => format!("paragraph \"{}\"", short(&b.text, 6)),
-        BlockKind::ListItem => format!("list item \"{}\"", short(&b.text, 8)),
-        BlockKind::TableRow if b.header => "table header".to_string(),
-        BlockKind::TableRow => format!("table row \"{}\"", b.key),
-        BlockKind::Code => "code block".to_string(),
-        BlockKind::Rule => "horizontal rule".to_string(),
-        BlockKind::Raw => format!("markup `{}`", short(&b.text, 6)),
-    }
-}
-
-fn location(b: &Block, extra: Option<String>) -> String {
-    let mut parts: Vec<String> = if b.kind == BlockKind::FrontMatter {
-        Vec::new()
-    } else {
-        b.section.clone()
+/// The block as a location: which section, what kind, and what names it.
+fn location(b: &Block) -> Location {
+    let mut loc = Location {
+        section: if b.kind == BlockKind::FrontMatter {
+            Vec::new()
+        } else {
+            b.section.clone()
+        },
+        block: Some(b.kind),
+        ..Location::default()
     };
-    parts.push(describe(b));
-    if let Some(e) = extra {
-        parts.push(e);
+    match b.kind {
+        BlockKind::FrontMatter => loc.key = Some(b.key.clone()),
+        BlockKind::Heading => loc.heading = Some(b.text.clone()),
+        BlockKind::Paragraph | BlockKind::ListItem | BlockKind::Raw => {
+            loc.text = Some(b.text.clone())
+        }
+        BlockKind::TableRow if b.header => loc.header_row = true,
+        BlockKind::TableRow => loc.row = Some(b.key.clone()),
+        BlockKind::Code | BlockKind::Rule => {}
     }
-    parts.join(" › ")
+    loc
 }
 
 /// Each table's header row by group: [`Document::columns`] without a scan of the page per
@@ -800,35 +855,24 @@ fn headers(doc: &Document) -> HashMap<usize, &Block> {
     by_group
 }
 
-fn changed_columns(headers: &HashMap<usize, &Block>, e: &Block, p: &Block) -> Option<String> {
+fn changed_columns(headers: &HashMap<usize, &Block>, e: &Block, p: &Block) -> Vec<Column> {
     if e.kind != BlockKind::TableRow || e.raw_cells.len() != p.raw_cells.len() {
-        return None;
+        return Vec::new();
     }
     let names = headers
         .get(&e.group)
-        .map(|h| h.cells.clone())
-        .unwrap_or_default();
-    let diff: Vec<String> = e
-        .raw_cells
+        .map(|h| h.cells.as_slice())
+        .unwrap_or(&[]);
+    e.raw_cells
         .iter()
         .zip(&p.raw_cells)
         .enumerate()
         .filter(|(_, (a, b))| a != b)
-        .map(|(i, _)| {
-            format!(
-                "\"{}\"",
-                names
-                    .get(i)
-                    .cloned()
-                    .unwrap_or_else(|| format!("#{}", i + 1))
-            )
+        .map(|(i, _)| Column {
+            index: i + 1,
+            name: names.get(i).cloned(),
         })
-        .collect();
-    match diff.len() {
-        0 => None,
-        1 => Some(format!("column {}", diff[0])),
-        _ => Some(format!("columns {}", diff.join(", "))),
-    }
+        .collect()
 }
 
 #[derive(Clone, Copy)]
@@ -1004,13 +1048,14 @@ fn compare_blocks(
                 if ekeys[a].1 == pkeys[b].1 {
                     continue;
                 }
-                let mut detail = changed_columns(&exp_headers, e, p);
+                let mut loc = location(e);
+                loc.columns = changed_columns(&exp_headers, e, p);
                 if e.kind == BlockKind::Heading && e.level != p.level {
-                    detail = Some(format!("level {} → {}", e.level, p.level));
+                    loc.level = Some([e.level, p.level]);
                 }
                 hunks.push(hunk(
                     HunkKind::Changed,
-                    location(e, detail),
+                    loc,
                     Some(e),
                     Some(p),
                     tl,
@@ -1024,7 +1069,7 @@ fn compare_blocks(
                 let anchor = anchor_for(publ, &equals, a);
                 hunks.push(hunk(
                     HunkKind::Removed,
-                    location(e, None),
+                    location(e),
                     Some(e),
                     None,
                     tl,
@@ -1036,11 +1081,11 @@ fn compare_blocks(
                 let p = &publ.blocks[b];
                 match moved_to[b] {
                     Some(a) => {
+                        // Where it moved from is the hunk's expected lines, not location.
                         let e = &exp.blocks[a];
-                        let detail = Some(format!("moved from expected line {}", e.lines[0]));
                         hunks.push(hunk(
                             HunkKind::Moved,
-                            location(e, detail),
+                            location(e),
                             Some(e),
                             Some(p),
                             tl,
@@ -1050,7 +1095,7 @@ fn compare_blocks(
                     }
                     None => hunks.push(hunk(
                         HunkKind::Added,
-                        location(p, None),
+                        location(p),
                         None,
                         Some(p),
                         tl,
@@ -1082,7 +1127,7 @@ fn anchor_for(publ: &Document, equals: &[(usize, usize, usize)], a: usize) -> us
 
 fn hunk(
     kind: HunkKind,
-    location: String,
+    location: Location,
     e: Option<&Block>,
     p: Option<&Block>,
     tl: &TemplateLines<'_>,
@@ -1167,13 +1212,12 @@ fn compare_text(
             _ => HunkKind::Changed,
         };
         let location = match (block, kind) {
-            (Some(b), HunkKind::Added) => {
-                let mut parts = b.section.clone();
-                parts.push(format!("after {}", describe(b)));
-                parts.join(" › ")
-            }
-            (Some(b), _) => location(b, None),
-            (None, _) => "start of page".to_string(),
+            (Some(b), HunkKind::Added) => Location {
+                after: true,
+                ..location(b)
+            },
+            (Some(b), _) => location(b),
+            (None, _) => Location::default(),
         };
         let anchor = match p_lines {
             Some(l) => l[0],

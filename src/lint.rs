@@ -624,20 +624,61 @@ pub mod print {
         escape_data(s).replace(':', "%3A").replace(',', "%2C")
     }
 
-    /// GitHub Actions `::warning` annotations, one per finding, on the template line that
-    /// produced the row when known, else on the rendered file.
+    /// GitHub Actions `::warning` annotations on the template line that produced the row
+    /// when known (one per template line and rule, naming every product it shows up in),
+    /// else one per finding on the rendered file.
     pub fn github(outcome: &Outcome) -> String {
-        let mut out = String::new();
+        // Findings grouped by where the annotation goes, in first-seen order.
+        let mut groups: Vec<(String, usize, super::Rule, Vec<&Finding>)> = Vec::new();
+        let mut index: std::collections::HashMap<_, usize> = std::collections::HashMap::new();
         for f in &outcome.findings {
             let (file, line) = match &f.template {
                 Some(t) => (t.file.to_string_lossy().replace('\\', "/"), t.line),
                 None => (f.file.clone(), f.line),
             };
-            let title = format!("RACI {}", f.rule.as_str());
-            let message = format!(
-                "{} ({}) row {:?}: {} [{}:{}]",
-                f.page, f.variant, f.row, f.message, f.file, f.line
-            );
+            // Only findings placed on a template line share an annotation.
+            let key = f
+                .template
+                .is_some()
+                .then(|| (file.clone(), line, f.rule.as_str(), f.party.clone()));
+            match key.as_ref().and_then(|k| index.get(k)) {
+                Some(&i) => groups[i].3.push(f),
+                None => {
+                    if let Some(k) = key {
+                        index.insert(k, groups.len());
+                    }
+                    groups.push((file, line, f.rule, vec![f]));
+                }
+            }
+        }
+        let mut out = String::new();
+        for (file, line, rule, findings) in groups {
+            let title = format!("RACI {}", rule.as_str());
+            // One line per distinct (page, row, message), naming its products and files.
+            let mut parts: Vec<(&str, &str, &str, Vec<&Finding>)> = Vec::new();
+            for f in findings {
+                let key = (f.page.as_str(), f.row.as_str(), f.message.as_str());
+                match parts.iter_mut().find(|p| (p.0, p.1, p.2) == key) {
+                    Some(p) => p.3.push(f),
+                    None => parts.push((key.0, key.1, key.2, vec![f])),
+                }
+            }
+            let message = parts
+                .iter()
+                .map(|(page, row, message, of)| {
+                    let variants: Vec<&str> = of.iter().map(|f| f.variant.as_str()).collect();
+                    let at: Vec<String> = of
+                        .iter()
+                        .map(|f| format!("{}:{}", f.file, f.line))
+                        .collect();
+                    format!(
+                        "{page} ({}) row {row:?}: {message} [{}]",
+                        variants.join(", "),
+                        at.join(", ")
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("\n");
             out.push_str(&format!(
                 "::warning file={},line={line},title={}::{}\n",
                 escape_property(&file),

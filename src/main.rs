@@ -245,6 +245,8 @@ enum DiffFormat {
     Markdown,
     Github,
     Html,
+    Sarif,
+    Rdjsonl,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -582,11 +584,21 @@ fn cmd_diff(root: &std::path::Path, args: DiffArgs) -> Result<ExitCode> {
         DiffFormat::Markdown => Format::Markdown,
         DiffFormat::Github => Format::Github,
         DiffFormat::Html => Format::Html,
+        DiffFormat::Sarif => Format::Sarif,
+        DiffFormat::Rdjsonl => Format::Rdjsonl,
     };
-    let color = use_color(args.color);
-    let text = report::print(&report, format, color);
+    let opts = report::Options {
+        color: use_color(args.color),
+        root: Some(root.to_path_buf()),
+        links: report::Links::from_env(),
+    };
     let mut stdout = std::io::stdout().lock();
-    let _ = stdout.write_all(text.as_bytes());
+    match report::write(&report, format, &opts, &mut stdout).and_then(|()| stdout.flush()) {
+        // A reader that stopped early (`| head`) is not an error.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+        Err(e) => return Err(Error::msg(format!("writing the report: {e}"))),
+        Ok(()) => {}
+    }
     if args.fix {
         let mut fixed = 0;
         for page in report

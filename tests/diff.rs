@@ -4,7 +4,8 @@
 mod common;
 
 use common::{docvar, project_copy, root};
-use docvar::drift::{self, HunkKind, Report};
+use docvar::document::BlockKind;
+use docvar::drift::{self, Column, HunkKind, Location, Note, Report};
 use docvar::project::Project;
 use docvar::render::Renderer;
 
@@ -36,7 +37,7 @@ fn summary(r: &Report) -> Vec<(HunkKind, String)> {
     r.pages[0]
         .hunks
         .iter()
-        .map(|h| (h.kind, h.location.clone()))
+        .map(|h| (h.kind, docvar::report::location_text(h)))
         .collect()
 }
 
@@ -51,6 +52,22 @@ fn private_saas_has_one_hunk_the_missing_the() {
         )]
     );
     let h = &r.pages[0].hunks[0];
+    assert_eq!(
+        h.location,
+        Location {
+            section: vec![
+                "Detailed Division of Responsibilities".into(),
+                "RACI".into()
+            ],
+            block: Some(BlockKind::TableRow),
+            row: Some("Backing Up".into()),
+            columns: vec![Column {
+                index: 4,
+                name: Some("Notes".into())
+            }],
+            ..Location::default()
+        }
+    );
     assert_eq!(h.published_lines, Some([43, 43]));
     assert_eq!(h.expected_lines, Some([43, 43]));
     let t = h.template.as_ref().unwrap();
@@ -146,14 +163,16 @@ fn psaas_text_copy_drifted_only_in_raci_heading_and_keep_reading() {
             (HunkKind::Changed, "heading \"Further Reading\"".to_string()),
         ]
     );
-    assert_eq!(r.pages[0].notes, vec!["the final newline is missing"]);
+    assert_eq!(r.pages[0].notes, vec![Note::MissingFinalNewline]);
 }
 
 #[test]
 fn every_format_on_every_copy() {
     for (variant, page, ext) in COPIES {
         let file = format!("tests/fixtures/published/{variant}/{page}.{ext}");
-        for format in ["human", "unified", "json", "markdown", "github"] {
+        for format in [
+            "human", "unified", "json", "markdown", "github", "sarif", "rdjsonl",
+        ] {
             let a = docvar(&root())
                 .args([
                     "diff",
@@ -204,17 +223,31 @@ fn default_run_checks_declared_copies_and_json_summary() {
         .assert()
         .code(1);
     let v: serde_json::Value = serde_json::from_slice(&a.get_output().stdout).unwrap();
-    assert_eq!(v["schema"], "docvar-drift/1");
+    assert_eq!(v["schema"], "docvar-drift/2");
     assert_eq!(
         v["summary"],
         serde_json::json!({"pages": 5, "clean": 2, "drifted": 3, "hunks": 8})
     );
     let h = &v["pages"][1]["hunks"][0];
     let keys: Vec<&str> = h.as_object().unwrap().keys().map(String::as_str).collect();
-    assert_eq!(keys.len(), 8);
+    assert_eq!(keys.len(), 9);
+    // The private-saas copy's hunk names its row and column as fields.
+    assert_eq!(v["pages"][1]["variant"], "private-saas");
+    assert_eq!(h["location"]["row"], "Backing Up");
+    assert_eq!(h["location"]["columns"][0]["name"], "Notes");
+    assert_eq!(h["location"]["block"], "table_row");
+    assert_eq!(
+        h["location"]["section"],
+        serde_json::json!(["Detailed Division of Responsibilities", "RACI"])
+    );
+    assert_eq!(
+        h["location_text"],
+        "Detailed Division of Responsibilities › RACI › table row \"Backing Up\" › column \"Notes\""
+    );
     for k in [
         "kind",
         "location",
+        "location_text",
         "published_lines",
         "expected_lines",
         "template",

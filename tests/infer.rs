@@ -151,8 +151,10 @@ fn without_exact_the_private_saas_drift_is_the_missing_the() {
     let hunks = private["hunks"].as_array().unwrap();
     assert_eq!(hunks.len(), 1, "{hunks:#?}");
     let h = &hunks[0];
+    assert_eq!(h["location"]["row"], "Backing Up");
+    assert_eq!(h["location"]["columns"][0]["name"], "Notes");
     assert_eq!(
-        h["location"],
+        h["location_text"],
         "Detailed Division of Responsibilities › RACI › table row \"Backing Up\" › column \"Notes\""
     );
     let expected = h["expected"].as_str().unwrap();

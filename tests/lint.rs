@@ -117,6 +117,19 @@ fn github_format() {
         "{}",
         r.stdout
     );
+    // One annotation per template line at fault, naming all three products, not one each.
+    let places: Vec<&str> = r
+        .stdout
+        .lines()
+        .map(|l| l.split(",title=").next().unwrap())
+        .collect();
+    let unique: std::collections::BTreeSet<&str> = places.iter().copied().collect();
+    assert_eq!(places.len(), unique.len(), "{}", r.stdout);
+    assert_eq!(places.len(), 4, "{}", r.stdout);
+    assert!(r
+        .stdout
+        .lines()
+        .all(|l| l.contains("(appliance, private-saas, psaas-appliance)")));
     insta::assert_snapshot!("github", r.stdout);
 }
 

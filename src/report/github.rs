@@ -1,21 +1,35 @@
 //! `--format github`: GitHub Actions workflow annotations, one per hunk, on the copy's lines.
+//! Text from copies is escaped as the runner reads commands: `%`, CR and LF everywhere, and
+//! `:` and `,` in properties, so a copy cannot end an annotation or start another command;
+//! terminal control sequences are dropped, as in `human`.
+
+use std::io::{self, Write};
 
 use crate::drift::{HunkKind, Report};
-use crate::report::{marked, span};
+use crate::report::{location_text, marked, span, terminal_safe};
 
-fn escape_data(s: &str) -> String {
+/// Escapes a command's message.
+pub fn escape_data(s: &str) -> String {
     s.replace('%', "%25")
         .replace('\r', "%0D")
         .replace('\n', "%0A")
 }
 
-fn escape_property(s: &str) -> String {
+/// Escapes a command's property value.
+pub fn escape_property(s: &str) -> String {
     escape_data(s).replace(':', "%3A").replace(',', "%2C")
 }
 
 /// `::warning file=…,line=…,endLine=…,title=…::…` lines.
 pub fn print(report: &Report) -> String {
-    let mut out = String::new();
+    let mut out = Vec::new();
+    // Writing to a Vec cannot fail.
+    let _ = write(report, &mut out);
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// [`print`] to `out`.
+pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     for page in &report.pages {
         let file = page.published.trim_start_matches("./");
         for h in &page.hunks {
@@ -28,7 +42,9 @@ pub fn print(report: &Report) -> String {
             };
             let title = format!(
                 "docvar drift ({}, {}): {}",
-                page.page, page.variant, h.location
+                page.page,
+                page.variant,
+                location_text(h)
             );
             let template = h
                 .template
@@ -40,13 +56,15 @@ pub fn print(report: &Report) -> String {
                 span(h.expected_lines),
                 marked(&h.words, 8)
             );
-            out.push_str(&format!(
-                "::warning file={},line={line},endLine={end},title={}::{}\n",
+            // The log viewer reads ANSI sequences: copies' text loses them here too.
+            writeln!(
+                out,
+                "::warning file={},line={line},endLine={end},title={}::{}",
                 escape_property(file),
-                escape_property(&title),
-                escape_data(&message)
-            ));
+                escape_property(&terminal_safe(&title)),
+                escape_data(&terminal_safe(&message))
+            )?;
         }
     }
-    out
+    Ok(())
 }

@@ -6,7 +6,7 @@
 use std::collections::HashSet;
 
 use crate::drift::{CopyFormat, Hunk, HunkKind, PageReport, Report, Status, Word, WordOp};
-use crate::report::{plural, span};
+use crate::report::{location_text, note_text, plural, span};
 
 const STYLE: &str = r#"
 :root {
@@ -242,7 +242,7 @@ fn hunk(out: &mut String, h: &Hunk, id: &str) {
     ));
     out.push_str(&format!(
         "<h3><span class=\"kind kind-{kind}\">{kind}</span> <span class=\"location\">{}</span></h3>\n",
-        escape(&h.location)
+        escape(&location_text(h))
     ));
     let template = h
         .template
@@ -302,7 +302,7 @@ fn page_section(out: &mut String, p: &PageReport, id: &str) {
     if !p.notes.is_empty() {
         out.push_str("<ul class=\"notes\">\n");
         for n in &p.notes {
-            out.push_str(&format!("<li>Note: {}</li>\n", escape(n)));
+            out.push_str(&format!("<li>Note: {}</li>\n", escape(&note_text(n))));
         }
         out.push_str("</ul>\n");
     }
@@ -357,7 +357,7 @@ pub fn print(report: &Report) -> String {
     out.push_str("</style>\n</head>\n<body>\n<main>\n<h1>docvar drift report</h1>\n");
     out.push_str(&format!(
         "<p class=\"lead\">{} checked: {} clean, {} drifted, {}.</p>\n",
-        plural(s.pages, "published copy").replace("copys", "copies"),
+        plural(s.pages, "published copy"),
         s.clean,
         s.drifted,
         plural(s.hunks, "hunk")
@@ -381,7 +381,8 @@ pub fn print(report: &Report) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::drift::Hunk;
+    use crate::document::BlockKind;
+    use crate::drift::{Hunk, Location, Note};
 
     fn page(status: Status, hunks: Vec<Hunk>) -> PageReport {
         PageReport {
@@ -391,7 +392,7 @@ mod tests {
             format: CopyFormat::Markdown,
             status,
             similarity: 0.5,
-            notes: vec!["a \"note\" & more".into()],
+            notes: vec![Note::MissingFinalNewline],
             hunks,
             expected_text: String::new(),
             published_text: String::new(),
@@ -410,7 +411,12 @@ mod tests {
     fn script_words_are_escaped() {
         let h = Hunk {
             kind: HunkKind::Changed,
-            location: "para <b>".into(),
+            location: Location {
+                section: vec!["para <b>".into()],
+                block: Some(BlockKind::Paragraph),
+                text: Some("Hello \"there\" & <i>".into()),
+                ..Location::default()
+            },
             published_lines: Some([3, 3]),
             expected_lines: Some([3, 3]),
             template: None,
@@ -441,7 +447,8 @@ mod tests {
         assert!(html.contains("<del class=\"del\">there</del>"), "{html}");
         assert!(html.contains("para &lt;b&gt;"));
         assert!(html.contains("published/&lt;private&gt;/roles.md"));
-        assert!(html.contains("a &quot;note&quot; &amp; more"));
+        assert!(html.contains("paragraph &quot;Hello &quot;there&quot; &amp; &lt;i&gt;&quot;"));
+        assert!(html.contains("<li>Note: the final newline is missing</li>"));
         assert!(html.contains("href=\"#drift-private-saas-roles-and-responsibilities-md\""));
         assert!(html.contains("id=\"drift-private-saas-roles-and-responsibilities-md\""));
     }

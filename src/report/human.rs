@@ -1,8 +1,10 @@
 //! `--format human`: a terminal report: per hunk a location header and the changed words,
-//! per page a summary line, then a total.
+//! per page a summary line, then a total. Text from copies passes [`terminal_safe`].
+
+use std::io::{self, Write};
 
 use crate::drift::{HunkKind, Report, Status, WordOp};
-use crate::report::{elide, plural, span};
+use crate::report::{elide, location_text, note_text, plural, span, terminal_safe as safe};
 
 struct Paint {
     on: bool,
@@ -20,14 +22,22 @@ impl Paint {
 
 /// The report for a terminal; `color` adds ANSI colours.
 pub fn print(report: &Report, color: bool) -> String {
+    let mut out = Vec::new();
+    // Writing to a Vec cannot fail.
+    let _ = write(report, color, &mut out);
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// [`print`] to `out`.
+pub fn write(report: &Report, color: bool, out: &mut dyn Write) -> io::Result<()> {
     let paint = Paint { on: color };
-    let mut out = String::new();
     for p in &report.pages {
+        let (page, variant) = (safe(&p.page), safe(&p.variant));
         if p.status == Status::Drifted {
-            out.push_str(&paint.wrap("1", &format!("{} ({}) {}", p.page, p.variant, p.published)));
-            out.push('\n');
+            let head = format!("{page} ({variant}) {}", safe(&p.published));
+            writeln!(out, "{}", paint.wrap("1", &head))?;
             for note in &p.notes {
-                out.push_str(&format!("  note: {note}\n"));
+                writeln!(out, "  note: {}", note_text(note))?;
             }
             for h in &p.hunks {
                 let kind = match h.kind {
@@ -36,34 +46,42 @@ pub fn print(report: &Report, color: bool) -> String {
                     HunkKind::Removed => paint.wrap("31", "removed"),
                     HunkKind::Moved => paint.wrap("36", "moved"),
                 };
-                out.push_str(&format!("  {kind}  {}\n", paint.wrap("1", &h.location)));
+                writeln!(
+                    out,
+                    "  {kind}  {}",
+                    paint.wrap("1", &safe(&location_text(h)))
+                )?;
                 let template = h
                     .template
                     .as_ref()
-                    .map(|t| format!(" · template {}:{}", t.file.display(), t.line))
+                    .map(|t| {
+                        format!(
+                            " · template {}:{}",
+                            safe(&t.file.display().to_string()),
+                            t.line
+                        )
+                    })
                     .unwrap_or_default();
-                out.push_str(&paint.wrap(
-                    "2",
-                    &format!(
-                        "    published line {} · expected line {}{template}",
-                        span(h.published_lines),
-                        span(h.expected_lines)
-                    ),
-                ));
-                out.push('\n');
+                let lines = format!(
+                    "    published line {} · expected line {}{template}",
+                    span(h.published_lines),
+                    span(h.expected_lines)
+                );
+                writeln!(out, "{}", paint.wrap("2", &lines))?;
                 let mut line = String::new();
                 let n = h.words.len();
                 for (i, w) in h.words.iter().enumerate() {
+                    let text = safe(&w.text);
                     match w.op {
-                        WordOp::Equal => line.push_str(&elide(&w.text, 8, i == 0, i + 1 == n)),
-                        WordOp::Delete if color => line.push_str(&paint.wrap("31;9", &w.text)),
-                        WordOp::Insert if color => line.push_str(&paint.wrap("32;4", &w.text)),
-                        WordOp::Delete => line.push_str(&format!("[-{}-]", w.text)),
-                        WordOp::Insert => line.push_str(&format!("{{+{}+}}", w.text)),
+                        WordOp::Equal => line.push_str(&elide(&text, 8, i == 0, i + 1 == n)),
+                        WordOp::Delete if color => line.push_str(&paint.wrap("31;9", &text)),
+                        WordOp::Insert if color => line.push_str(&paint.wrap("32;4", &text)),
+                        WordOp::Delete => line.push_str(&format!("[-{text}-]")),
+                        WordOp::Insert => line.push_str(&format!("{{+{text}+}}")),
                     }
                 }
                 for l in line.lines() {
-                    out.push_str(&format!("    {l}\n"));
+                    writeln!(out, "    {l}")?;
                 }
             }
         }
@@ -71,29 +89,29 @@ pub fn print(report: &Report, color: bool) -> String {
             Status::Clean => paint.wrap("32", "clean  "),
             Status::Drifted => paint.wrap("33", "drifted"),
         };
-        out.push_str(&format!(
-            "{status} {} ({}): {}, similarity {:.1}%{}\n",
-            p.page,
-            p.variant,
+        let notes = if p.status == Status::Clean && !p.notes.is_empty() {
+            let notes: Vec<String> = p.notes.iter().map(note_text).collect();
+            format!(" ({})", notes.join("; "))
+        } else {
+            String::new()
+        };
+        writeln!(
+            out,
+            "{status} {page} ({variant}): {}, similarity {:.1}%{notes}",
             plural(p.hunks.len(), "hunk"),
             p.similarity * 100.0,
-            if p.status == Status::Clean && !p.notes.is_empty() {
-                format!(" ({})", p.notes.join("; "))
-            } else {
-                String::new()
-            }
-        ));
+        )?;
         if p.status == Status::Drifted {
-            out.push('\n');
+            writeln!(out)?;
         }
     }
     let s = &report.summary;
-    out.push_str(&format!(
-        "{} checked: {} clean, {} drifted, {}\n",
-        plural(s.pages, "copy").replace("copys", "copies"),
+    writeln!(
+        out,
+        "{} checked: {} clean, {} drifted, {}",
+        plural(s.pages, "copy"),
         s.clean,
         s.drifted,
         plural(s.hunks, "hunk")
-    ));
-    out
+    )
 }

@@ -1,11 +1,102 @@
-//! `--format json`: the report as `docvar-drift/1` JSON.
+//! `--format json`: the report as `docvar-drift/2` JSON: structured locations and notes, each
+//! with a ready-to-read `location_text` / `text` beside it.
 
-use crate::drift::Report;
+use std::io::{self, Write};
+
+use serde::Serialize;
+
+use crate::drift::{CopyFormat, Hunk, HunkKind, Location, Note, Report, Status, Summary, Word};
+use crate::render::TemplateLine;
+use crate::report::{location_text, note_text};
+
+#[derive(Serialize)]
+struct JsonReport<'a> {
+    schema: &'a str,
+    pages: Vec<JsonPage<'a>>,
+    summary: &'a Summary,
+}
+
+#[derive(Serialize)]
+struct JsonPage<'a> {
+    page: &'a str,
+    variant: &'a str,
+    published: &'a str,
+    format: CopyFormat,
+    status: Status,
+    similarity: f64,
+    notes: Vec<JsonNote<'a>>,
+    hunks: Vec<JsonHunk<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonNote<'a> {
+    #[serde(flatten)]
+    note: &'a Note,
+    text: String,
+}
+
+#[derive(Serialize)]
+struct JsonHunk<'a> {
+    kind: HunkKind,
+    location: &'a Location,
+    location_text: String,
+    published_lines: Option<[usize; 2]>,
+    expected_lines: Option<[usize; 2]>,
+    template: &'a Option<TemplateLine>,
+    expected: &'a Option<String>,
+    published: &'a Option<String>,
+    words: &'a [Word],
+}
+
+fn hunk(h: &Hunk) -> JsonHunk<'_> {
+    JsonHunk {
+        kind: h.kind,
+        location: &h.location,
+        location_text: location_text(h),
+        published_lines: h.published_lines,
+        expected_lines: h.expected_lines,
+        template: &h.template,
+        expected: &h.expected,
+        published: &h.published,
+        words: &h.words,
+    }
+}
 
 /// Pretty-printed JSON with a final newline.
 pub fn print(report: &Report) -> String {
-    let mut s =
-        serde_json::to_string_pretty(report).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
-    s.push('\n');
-    s
+    let mut out = Vec::new();
+    // Writing to a Vec cannot fail.
+    let _ = write(report, &mut out);
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// [`print`] to `out`.
+pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    let doc = JsonReport {
+        schema: report.schema,
+        pages: report
+            .pages
+            .iter()
+            .map(|p| JsonPage {
+                page: &p.page,
+                variant: &p.variant,
+                published: &p.published,
+                format: p.format,
+                status: p.status,
+                similarity: p.similarity,
+                notes: p
+                    .notes
+                    .iter()
+                    .map(|n| JsonNote {
+                        note: n,
+                        text: note_text(n),
+                    })
+                    .collect(),
+                hunks: p.hunks.iter().map(hunk).collect(),
+            })
+            .collect(),
+        summary: &report.summary,
+    };
+    serde_json::to_writer_pretty(&mut *out, &doc)?;
+    writeln!(out)
 }

@@ -1,15 +1,23 @@
 //! Printers over one [`Report`]: each format turns the same value into text and never
-//! analyses. `human` for terminals, `unified` for `git apply`, `json` for tools, `markdown`
-//! for pull-request comments, `github` for workflow annotations.
+//! analyses; the words for locations and notes are chosen here, not in the analysis. `human`
+//! for terminals, `unified` for `git apply`, `json` for tools, `markdown` for pull-request
+//! comments, `github` for workflow annotations, `sarif` for code scanning, `rdjsonl` for
+//! reviewdog. Text taken from copies is made inert for each format.
 
 pub mod github;
 pub mod html;
 pub mod human;
 pub mod json;
 pub mod markdown;
+pub mod rdjsonl;
+pub mod sarif;
 pub mod unified;
 
-use crate::drift::{Report, Word, WordOp};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use crate::document::BlockKind;
+use crate::drift::{Hunk, HunkKind, Location, Note, Report, Word, WordOp};
 
 /// Output format of `docvar diff`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -18,7 +26,7 @@ pub enum Format {
     Human,
     /// A patch for the published copies.
     Unified,
-    /// `docvar-drift/1` JSON.
+    /// `docvar-drift/2` JSON.
     Json,
     /// A pull-request comment.
     Markdown,
@@ -26,18 +34,302 @@ pub enum Format {
     Github,
     /// A self-contained HTML page for reviewers.
     Html,
+    /// SARIF 2.1.0, for code scanning.
+    Sarif,
+    /// reviewdog's rdjsonl, one diagnostic per line with a suggested fix.
+    Rdjsonl,
 }
 
-/// Prints `report` in `format`; `color` applies to `human` only.
-pub fn print(report: &Report, format: Format, color: bool) -> String {
-    match format {
-        Format::Human => human::print(report, color),
-        Format::Unified => unified::print(report),
-        Format::Json => json::print(report),
-        Format::Markdown => markdown::print(report),
-        Format::Github => github::print(report),
-        Format::Html => html::print(report),
+/// What a printer needs besides the report.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// ANSI colours (`human` only).
+    pub color: bool,
+    /// The project root: copy paths in `sarif`, `rdjsonl` and links are made relative to it.
+    pub root: Option<PathBuf>,
+    /// Where the files are browsable (GitHub), for links from the `markdown` comment.
+    pub links: Option<Links>,
+}
+
+/// A commit on a forge, from GitHub Actions' environment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Links {
+    /// `GITHUB_SERVER_URL`, e.g. `https://github.com`.
+    pub server: String,
+    /// `GITHUB_REPOSITORY`, `owner/name`.
+    pub repository: String,
+    /// `GITHUB_SHA`.
+    pub sha: String,
+    /// `GITHUB_RUN_ID`, for a link to the run's artifacts (the HTML report).
+    pub run_id: Option<String>,
+}
+
+impl Links {
+    /// From `GITHUB_SERVER_URL`, `GITHUB_REPOSITORY` and `GITHUB_SHA` (all three set and not
+    /// empty), plus `GITHUB_RUN_ID` if set.
+    pub fn from_env() -> Option<Links> {
+        let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+        Some(Links {
+            server: var("GITHUB_SERVER_URL")?,
+            repository: var("GITHUB_REPOSITORY")?,
+            sha: var("GITHUB_SHA")?,
+            run_id: var("GITHUB_RUN_ID"),
+        })
     }
+
+    /// The file at `path` (relative to the repository) on this commit.
+    pub fn blob(&self, path: &str) -> String {
+        format!(
+            "{}/{}/blob/{}/{}",
+            self.server.trim_end_matches('/'),
+            self.repository,
+            self.sha,
+            url_path(path)
+        )
+    }
+
+    /// [`Links::blob`] with `lines` highlighted.
+    pub fn file(&self, path: &str, lines: [usize; 2]) -> String {
+        let anchor = if lines[0] == lines[1] {
+            format!("L{}", lines[0])
+        } else {
+            format!("L{}-L{}", lines[0], lines[1])
+        };
+        format!("{}#{anchor}", self.blob(path))
+    }
+
+    /// The workflow run's page (where its artifacts are), if the run is known.
+    pub fn run(&self) -> Option<String> {
+        let id = self.run_id.as_ref()?;
+        Some(format!(
+            "{}/{}/actions/runs/{id}",
+            self.server.trim_end_matches('/'),
+            self.repository
+        ))
+    }
+}
+
+/// Percent-encodes a path for a URL, keeping `/` and unreserved characters.
+fn url_path(path: &str) -> String {
+    let mut out = String::new();
+    for b in path.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+impl Options {
+    /// `published` relative to the project root, with `/` separators: as given when it is not
+    /// under the root.
+    pub fn relative(&self, published: &str) -> String {
+        let path = Path::new(published);
+        let rel = self.root.as_deref().and_then(|root| {
+            path.strip_prefix(root)
+                .ok()
+                .map(Path::to_path_buf)
+                .or_else(|| {
+                    let (p, r) = (path.canonicalize().ok()?, root.canonicalize().ok()?);
+                    p.strip_prefix(r).ok().map(Path::to_path_buf)
+                })
+        });
+        let s = rel
+            .as_deref()
+            .unwrap_or(path)
+            .to_string_lossy()
+            .replace('\\', "/");
+        s.trim_start_matches("./").to_string()
+    }
+}
+
+/// Writes `report` in `format` to `out`; write errors (a closed pipe too) are returned.
+pub fn write(
+    report: &Report,
+    format: Format,
+    opts: &Options,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    match format {
+        Format::Human => human::write(report, opts.color, out),
+        Format::Unified => out.write_all(unified::print(report).as_bytes()),
+        Format::Json => json::write(report, out),
+        Format::Markdown => markdown::write(report, opts, out),
+        Format::Github => github::write(report, out),
+        Format::Html => out.write_all(html::print(report).as_bytes()),
+        Format::Sarif => sarif::write(report, opts, out),
+        Format::Rdjsonl => rdjsonl::write(report, opts, out),
+    }
+}
+
+/// [`write`] into a string; `color` applies to `human` only.
+pub fn print(report: &Report, format: Format, color: bool) -> String {
+    let mut out = Vec::new();
+    let opts = Options {
+        color,
+        ..Options::default()
+    };
+    // Writing to a Vec cannot fail.
+    let _ = write(report, format, &opts, &mut out);
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// The hunk's kind as one word.
+pub fn kind_name(k: HunkKind) -> &'static str {
+    match k {
+        HunkKind::Changed => "changed",
+        HunkKind::Added => "added",
+        HunkKind::Removed => "removed",
+        HunkKind::Moved => "moved",
+    }
+}
+
+fn short(s: &str, words: usize) -> String {
+    let ws: Vec<&str> = s.split_whitespace().collect();
+    if ws.len() <= words {
+        ws.join(" ")
+    } else {
+        format!("{}…", ws[..words].join(" "))
+    }
+}
+
+/// The block a location names, for a person: `table row "Backing Up"`.
+fn describe(loc: &Location) -> String {
+    let text = |n| short(loc.text.as_deref().unwrap_or(""), n);
+    match loc.block {
+        None => "start of page".to_string(),
+        Some(BlockKind::FrontMatter) => {
+            format!("front matter › {}", loc.key.as_deref().unwrap_or(""))
+        }
+        Some(BlockKind::Heading) => {
+            format!("heading \"{}\"", loc.heading.as_deref().unwrap_or(""))
+        }
+        Some(BlockKind::Paragraph) => format!("paragraph \"{}\"", text(6)),
+        Some(BlockKind::ListItem) => format!("list item \"{}\"", text(8)),
+        Some(BlockKind::TableRow) if loc.header_row => "table header".to_string(),
+        Some(BlockKind::TableRow) => {
+            format!("table row \"{}\"", loc.row.as_deref().unwrap_or(""))
+        }
+        Some(BlockKind::Code) => "code block".to_string(),
+        Some(BlockKind::Rule) => "horizontal rule".to_string(),
+        Some(BlockKind::Raw) => format!("markup `{}`", text(6)),
+    }
+}
+
+/// Where a hunk is, for a person:
+/// `Detailed Division of Responsibilities › RACI › table row "Backing Up" › column "Notes"`.
+pub fn location_text(h: &Hunk) -> String {
+    let loc = &h.location;
+    let mut parts = loc.section.clone();
+    if loc.block.is_none() {
+        parts.clear();
+    }
+    if loc.after {
+        parts.push(format!("after {}", describe(loc)));
+    } else {
+        parts.push(describe(loc));
+    }
+    let names: Vec<String> = loc
+        .columns
+        .iter()
+        .map(|c| match &c.name {
+            Some(n) => format!("\"{n}\""),
+            None => format!("\"#{}\"", c.index),
+        })
+        .collect();
+    match names.len() {
+        0 => {}
+        1 => parts.push(format!("column {}", names[0])),
+        _ => parts.push(format!("columns {}", names.join(", "))),
+    }
+    if let Some([a, b]) = loc.level {
+        parts.push(format!("level {a} → {b}"));
+    }
+    if h.kind == HunkKind::Moved {
+        if let Some([from, _]) = h.expected_lines {
+            parts.push(format!("moved from expected line {from}"));
+        }
+    }
+    parts.join(" › ")
+}
+
+/// A note, for a person.
+pub fn note_text(n: &Note) -> String {
+    match n {
+        Note::Bom => "a UTF-8 byte-order mark was ignored".to_string(),
+        Note::CrlfLineEndings { lines } => {
+            format!(
+                "CRLF line endings were normalised ({})",
+                plural(*lines, "line")
+            )
+        }
+        Note::CrLineEndings => "CR line endings were normalised".to_string(),
+        Note::TrailingWhitespace { lines } => {
+            format!(
+                "trailing whitespace was ignored on {}",
+                plural(*lines, "line")
+            )
+        }
+        Note::MissingFinalNewline => "the final newline is missing".to_string(),
+        Note::ExtraBlankLines { lines } => {
+            format!(
+                "{} at the end were ignored",
+                plural(*lines, "extra blank line")
+            )
+        }
+        Note::Timeout { limit_ms } => format!(
+            "the diff hit its {:.1} s time limit; the hunks are approximate",
+            *limit_ms as f64 / 1000.0
+        ),
+    }
+}
+
+/// Text for a terminal: escape sequences (CSI, OSC, ...) and other C0/C1 control characters
+/// removed, tab and newline kept, so a copy cannot move the cursor, retitle the window or
+/// hide text.
+pub fn terminal_safe(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\u{1b}' => match chars.next() {
+                // CSI: parameters and intermediates up to a final byte in @..~.
+                Some('[') => {
+                    for c in chars.by_ref() {
+                        if ('@'..='~').contains(&c) {
+                            break;
+                        }
+                    }
+                }
+                // OSC, DCS, SOS, PM, APC: a string up to BEL or ST (ESC \\).
+                Some(']' | 'P' | 'X' | '^' | '_') => {
+                    while let Some(c) = chars.next() {
+                        if c == '\u{7}' {
+                            break;
+                        }
+                        if c == '\u{1b}' {
+                            chars.next_if_eq(&'\\');
+                            break;
+                        }
+                    }
+                }
+                // Two-character escapes; a nF sequence's intermediates then its final byte.
+                Some(c) if (' '..='/').contains(&c) => {
+                    while chars.next_if(|c| (' '..='/').contains(c)).is_some() {}
+                    chars.next();
+                }
+                _ => {}
+            },
+            '\t' | '\n' => out.push(c),
+            // Bidirectional overrides reorder what follows them on screen.
+            c if c.is_control()
+                || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}') => {}
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// Words with changes marked `[-deleted-]{+inserted+}` (git's word-diff style), long runs
@@ -100,5 +392,50 @@ pub fn span(lines: Option<[usize; 2]>) -> String {
         Some([a, b]) if a == b => a.to_string(),
         Some([a, b]) => format!("{a}-{b}"),
         None => "-".to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn terminal_safe_drops_every_kind_of_control_sequence() {
+        let s = "a\u{1b}[2J\u{1b}[31mb\u{1b}]0;title\u{7}c\u{1b}]8;;http://x\u{1b}\\d\u{1b}(Be\u{9b}1mf\u{0}\r\u{7f}\tg\n\u{202e}h";
+        assert_eq!(terminal_safe(s), "abcde1mf\tg\nh");
+    }
+
+    #[test]
+    fn location_text_reads_as_before() {
+        let h = Hunk {
+            kind: HunkKind::Moved,
+            location: Location {
+                section: vec!["A".into()],
+                block: Some(BlockKind::TableRow),
+                row: Some("x".into()),
+                columns: vec![
+                    crate::drift::Column {
+                        index: 2,
+                        name: Some("B".into()),
+                    },
+                    crate::drift::Column {
+                        index: 3,
+                        name: None,
+                    },
+                ],
+                ..Location::default()
+            },
+            published_lines: Some([5, 5]),
+            expected_lines: Some([3, 3]),
+            template: None,
+            expected: None,
+            published: None,
+            words: Vec::new(),
+            anchor: 5,
+        };
+        assert_eq!(
+            location_text(&h),
+            "A › table row \"x\" › columns \"B\", \"#3\" › moved from expected line 3"
+        );
     }
 }
