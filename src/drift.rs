@@ -775,7 +775,7 @@ fn describe(b: &Block) -> String {
     }
 }
 
-fn location(b: &Block, extra: Option<String>) -> String {
+pub(crate) fn location(b: &Block, extra: Option<String>) -> String {
     let mut parts: Vec<String> = if b.kind == BlockKind::FrontMatter {
         Vec::new()
     } else {
@@ -790,7 +790,7 @@ fn location(b: &Block, extra: Option<String>) -> String {
 
 /// Each table's header row by group: [`Document::columns`] without a scan of the page per
 /// changed row.
-fn headers(doc: &Document) -> HashMap<usize, &Block> {
+pub(crate) fn headers(doc: &Document) -> HashMap<usize, &Block> {
     let mut by_group = HashMap::new();
     for b in &doc.blocks {
         if b.kind == BlockKind::TableRow && b.header {
@@ -800,7 +800,7 @@ fn headers(doc: &Document) -> HashMap<usize, &Block> {
     by_group
 }
 
-fn changed_columns(headers: &HashMap<usize, &Block>, e: &Block, p: &Block) -> Option<String> {
+pub(crate) fn changed_columns(headers: &HashMap<usize, &Block>, e: &Block, p: &Block) -> Option<String> {
     if e.kind != BlockKind::TableRow || e.raw_cells.len() != p.raw_cells.len() {
         return None;
     }

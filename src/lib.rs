@@ -17,6 +17,7 @@ pub mod generate;
 pub mod html;
 pub mod infer;
 pub mod lint;
+pub mod merge;
 pub mod output;
 pub mod progress;
 pub mod project;
