@@ -800,7 +800,11 @@ pub(crate) fn headers(doc: &Document) -> HashMap<usize, &Block> {
     by_group
 }
 
-pub(crate) fn changed_columns(headers: &HashMap<usize, &Block>, e: &Block, p: &Block) -> Option<String> {
+pub(crate) fn changed_columns(
+    headers: &HashMap<usize, &Block>,
+    e: &Block,
+    p: &Block,
+) -> Option<String> {
     if e.kind != BlockKind::TableRow || e.raw_cells.len() != p.raw_cells.len() {
         return None;
     }

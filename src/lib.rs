@@ -24,3 +24,4 @@ pub mod project;
 pub mod rename;
 pub mod render;
 pub mod report;
+pub mod update;

@@ -406,7 +406,8 @@ pub fn merge(
     }
     // The final newline follows the copy where the copy differs from the base, else the
     // template (whose renders end as their templates end).
-    let ends = |s: &str| s.is_empty() || s.ends_with('\n');
+    // (A text export always ends in one.)
+    let ends = |s: &str| format == CopyFormat::Text || s.is_empty() || s.ends_with('\n');
     let final_newline = if conv.final_newline != ends(base) {
         conv.final_newline
     } else {
