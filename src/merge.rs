@@ -240,6 +240,9 @@ fn diff3<T: Eq + std::hash::Hash + Ord>(
     regions
 }
 
+/// A base range and the base, copy and template units over it.
+type Part<'a> = (Range<usize>, &'a [String], &'a [String], &'a [String]);
+
 /// Which side an unstable region takes, when that is clear without looking closer.
 fn pick<'a, T: PartialEq>(base: &[T], copy: &'a [T], template: &'a [T]) -> Option<&'a [T]> {
     if copy == base {
@@ -359,21 +362,20 @@ pub fn merge(
             continue;
         }
         // Block by block where the blocks pair up; else the whole stretch word by word.
-        let parts: Vec<(Range<usize>, &[String], &[String], &[String])> =
-            if co.len() == ca.len() && co.len() == cb.len() {
-                (0..co.len())
-                    .map(|j| {
-                        (
-                            ro.start + j..ro.start + j + 1,
-                            &co[j..j + 1],
-                            &ca[j..j + 1],
-                            &cb[j..j + 1],
-                        )
-                    })
-                    .collect()
-            } else {
-                vec![(ro.clone(), co, ca, cb)]
-            };
+        let parts: Vec<Part<'_>> = if co.len() == ca.len() && co.len() == cb.len() {
+            (0..co.len())
+                .map(|j| {
+                    (
+                        ro.start + j..ro.start + j + 1,
+                        &co[j..j + 1],
+                        &ca[j..j + 1],
+                        &cb[j..j + 1],
+                    )
+                })
+                .collect()
+        } else {
+            vec![(ro.clone(), co, ca, cb)]
+        };
         for (k, (pr, po, pa, pb)) in parts.into_iter().enumerate() {
             if let Some(side) = pick(po, pa, pb) {
                 side.iter().for_each(|c| emit(&mut out, c));
@@ -439,13 +441,12 @@ fn locate(o: &Side, ro: Range<usize>, b: &Side, rb: Range<usize>) -> String {
     }
     let ob = first(o, ro).and_then(|i| block(o, i));
     let tb = first(b, rb).and_then(|i| block(b, i));
-    match (ob, tb) {
-        (Some(ob), Some(tb)) => {
-            let headers = drift::headers(o.doc.as_ref().expect("a block implies a document"));
-            drift::location(tb, drift::changed_columns(&headers, ob, tb))
+    match (ob, tb, o.doc.as_ref()) {
+        (Some(ob), Some(tb), Some(doc)) => {
+            drift::location(tb, drift::changed_columns(&drift::headers(doc), ob, tb))
         }
-        (None, Some(x)) | (Some(x), None) => drift::location(x, None),
-        (None, None) => "page".to_string(),
+        (_, Some(x), _) | (Some(x), None, _) => drift::location(x, None),
+        (None, None, _) => "page".to_string(),
     }
 }
 
@@ -520,5 +521,23 @@ mod tests {
         let ignore = [Regex::new(r"^Was this article helpful\?$").unwrap()];
         let m = merge(base, template, copy, CopyFormat::Text, &ignore);
         assert_eq!(m.text, "T\n\nOne more.\n\nWas this article helpful?");
+    }
+
+    #[test]
+    fn text_conflicts_are_placed_by_the_rendered_block() {
+        let m = merge(
+            "## S\n\nOne two.\n",
+            "## S\n\nOne three.\n",
+            "S\r\n\r\nOne four.\r\n",
+            CopyFormat::Text,
+            &[],
+        );
+        assert_eq!(
+            m.text,
+            "S\r\n\r\n<<<<<<< copy\r\nOne four.\r\n||||||| base\r\nOne two.\r\n=======\r\nOne three.\r\n>>>>>>> template\r\n"
+        );
+        assert_eq!(m.conflicts.len(), 1);
+        assert_eq!(m.conflicts[0].line, 3);
+        assert_eq!(m.conflicts[0].location, "S › paragraph \"One three.\"");
     }
 }

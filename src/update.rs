@@ -133,7 +133,8 @@ pub fn plan(project: &Project, renderer: &Renderer<'_>, req: &Request) -> Result
     let ignore = drift::Options::default()
         .with_ignores(&project.config.ignore)?
         .ignore;
-    let mut bases: Vec<((String, String), Base)> = Vec::new();
+    let mut bases: Vec<((String, String), Option<Base>)> = Vec::new();
+    let mut unknown: Option<PathBuf> = None;
     let mut updates = Vec::new();
     for copy in copies {
         let rel = Path::new(&copy.variant).join(format!("{}.md", copy.page));
@@ -149,6 +150,18 @@ pub fn plan(project: &Project, renderer: &Renderer<'_>, req: &Request) -> Result
                 let b = find_base(project, &rel, &rendered, req.base_ref.as_deref())?;
                 bases.push((key, b.clone()));
                 b
+            }
+        };
+        let base = match base {
+            Some(b) => b,
+            None => {
+                unknown.get_or_insert(project.out_dir().join(&rel));
+                // Without git, a page whose out/ is current counts as unchanged, as long as
+                // some other page shows the change (checked below).
+                Base {
+                    markdown: rendered.clone(),
+                    source: BaseSource::Out,
+                }
             }
         };
         let before = read_copy(&copy.path)?;
@@ -171,6 +184,11 @@ pub fn plan(project: &Project, renderer: &Renderer<'_>, req: &Request) -> Result
             after,
             conflicts,
         });
+    }
+    if let Some(path) = unknown {
+        if bases.iter().all(|(_, b)| b.is_none()) {
+            return Err(no_base(&path));
+        }
     }
     for p in &out {
         fsguard::refuse_links(&project.root, &out_dir.join(&p.rel))?;
@@ -196,21 +214,32 @@ pub fn apply(project: &Project, plan: &Plan) -> Result<Vec<PathBuf>> {
     Ok(written)
 }
 
+fn no_base(out_path: &Path) -> Error {
+    Error::in_file(
+        out_path,
+        "no previous render found: out/ is up to date and git has no committed version",
+    )
+    .help("pass --base <git-ref> naming a commit whose out/ holds the render the copies were made from")
+}
+
 /// The previous render of the page rendered at `rel` (`<slug>/<page>.md` in out/), whose
 /// render now is `rendered`: out/ while it is stale, else out/ as committed in git (HEAD, or
-/// `base_ref`). The one place a base is looked for, so a record of written files can join in.
+/// `base_ref`). `None` when out/ is current and git has no version. The one place a base is
+/// looked for, so a record of written files can join in.
 pub fn find_base(
     project: &Project,
     rel: &Path,
     rendered: &str,
     base_ref: Option<&str>,
-) -> Result<Base> {
+) -> Result<Option<Base>> {
     let out_path = project.out_dir().join(rel);
     if let Some(r) = base_ref {
         return git_show(project, rel, r)?
-            .map(|markdown| Base {
-                markdown,
-                source: BaseSource::Git(r.to_string()),
+            .map(|markdown| {
+                Some(Base {
+                    markdown,
+                    source: BaseSource::Git(r.to_string()),
+                })
             })
             .ok_or_else(|| {
                 Error::in_file(
@@ -222,26 +251,28 @@ pub fn find_base(
     }
     match fsguard::read_regular(&out_path, fsguard::DEFAULT_MAX_FILE_SIZE) {
         Ok(bytes) if bytes != rendered.as_bytes() => {
-            return Ok(Base {
+            return Ok(Some(Base {
                 markdown: decode(&out_path, bytes)?,
                 source: BaseSource::Out,
-            })
+            }))
         }
         Ok(_) => {}
-        Err(_) if !out_path.exists() => {}
+        Err(_) if !out_path.exists() => {
+            return git_show(project, rel, "HEAD")?
+                .map(|markdown| {
+                    Some(Base {
+                        markdown,
+                        source: BaseSource::Git("HEAD".into()),
+                    })
+                })
+                .ok_or_else(|| no_base(&out_path));
+        }
         Err(e) => return Err(e),
     }
-    match git_show(project, rel, "HEAD")? {
-        Some(markdown) => Ok(Base {
-            markdown,
-            source: BaseSource::Git("HEAD".into()),
-        }),
-        None => Err(Error::in_file(
-            &out_path,
-            "no previous render found: out/ is up to date and git has no committed version",
-        )
-        .help("pass --base <git-ref> naming a commit whose out/ holds the render the copies were made from")),
-    }
+    Ok(git_show(project, rel, "HEAD")?.map(|markdown| Base {
+        markdown,
+        source: BaseSource::Git("HEAD".into()),
+    }))
 }
 
 /// Refuses revisions git would read as options or that hold a path separator of its own.

@@ -218,6 +218,15 @@ fn no_base_names_the_flag_and_writes_nothing() {
     let path = dir.path().join(ROLES);
     let t = std::fs::read_to_string(&path).unwrap();
     std::fs::write(&path, t.replace("General maintenance;", "Maintenance;")).unwrap();
+    // While out/ is stale it is the base; a page whose out/ is current counts as unchanged.
+    let dry = docvar(dir.path())
+        .args(["update", "--dry-run"])
+        .output()
+        .unwrap();
+    assert_eq!(dry.status.code(), Some(0), "{dry:?}");
+    assert!(stdout(&dry).contains(&format!("{PA_DR}: unchanged (base: out/)\n")));
+    assert!(stdout(&dry).contains(&format!("{AP}: merged cleanly (base: out/)\n")));
+    // Once generate has run, nothing tells the old render.
     docvar(dir.path()).args(["generate", "-q"]).assert().code(0);
     let before = tree(dir.path());
     let out = docvar(dir.path()).arg("update").output().unwrap();
@@ -320,5 +329,19 @@ proptest! {
         let m = merge(&join(&blocks), &join(&template), &join(&copy), CopyFormat::Markdown, &[]);
         prop_assert!(m.conflicts.is_empty(), "{:?}", m.conflicts);
         prop_assert_eq!(m.text, join(&both));
+    }
+
+    #[test]
+    fn any_three_texts_merge_without_panic(
+        base in "[-#*|a-z \r\n\u{feff}<>`\\[\\]()]{0,120}",
+        template in "[-#*|a-z \r\n\u{feff}<>`\\[\\]()]{0,120}",
+        copy in "[-#*|a-z \r\n\u{feff}<>`\\[\\]()]{0,120}",
+        text in any::<bool>(),
+    ) {
+        let format = if text { CopyFormat::Text } else { CopyFormat::Markdown };
+        let m = merge(&base, &template, &copy, format, &[]);
+        for c in &m.conflicts {
+            prop_assert!(c.line >= 1 && c.line <= m.text.lines().count());
+        }
     }
 }
