@@ -820,7 +820,7 @@ fn similarity(a: &str, b: &str) -> f32 {
 }
 
 /// The block as a location: which section, what kind, and what names it.
-fn location(b: &Block) -> Location {
+pub(crate) fn location(b: &Block) -> Location {
     let mut loc = Location {
         section: if b.kind == BlockKind::FrontMatter {
             Vec::new()
@@ -845,7 +845,7 @@ fn location(b: &Block) -> Location {
 
 /// Each table's header row by group: [`Document::columns`] without a scan of the page per
 /// changed row.
-fn headers(doc: &Document) -> HashMap<usize, &Block> {
+pub(crate) fn headers(doc: &Document) -> HashMap<usize, &Block> {
     let mut by_group = HashMap::new();
     for b in &doc.blocks {
         if b.kind == BlockKind::TableRow && b.header {
@@ -855,7 +855,11 @@ fn headers(doc: &Document) -> HashMap<usize, &Block> {
     by_group
 }
 
-fn changed_columns(headers: &HashMap<usize, &Block>, e: &Block, p: &Block) -> Vec<Column> {
+pub(crate) fn changed_columns(
+    headers: &HashMap<usize, &Block>,
+    e: &Block,
+    p: &Block,
+) -> Vec<Column> {
     if e.kind != BlockKind::TableRow || e.raw_cells.len() != p.raw_cells.len() {
         return Vec::new();
     }

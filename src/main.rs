@@ -145,6 +145,37 @@ enum Command {
     /// becomes per-variant overrides instead, so `docvar generate` reproduces every copy.
     #[command(after_help = INFER_EXAMPLES)]
     Infer(InferArgs),
+    /// Carry template changes into the published copies by a three-way merge, then write out/.
+    ///
+    /// Base: the previous render (out/ while generate has not run since the change, else out/
+    /// as committed in git). Conflicts get diff3 markers (<<<<<<< copy, ||||||| base, =======,
+    /// >>>>>>> template).
+    #[command(after_help = UPDATE_EXAMPLES)]
+    Update(UpdateArgs),
+}
+
+const UPDATE_EXAMPLES: &str = "\
+Examples:
+  docvar update --dry-run                       what would merge, and each conflict's hunk
+  docvar update --page roles-and-responsibilities --variant private-saas
+  docvar update --base HEAD~1                   the previous render is out/ at HEAD~1
+
+Exit codes: 0 merged or nothing to do, 1 conflicts written, 2 bad input.";
+
+#[derive(clap::Args)]
+struct UpdateArgs {
+    /// Only copies of this page (repeatable).
+    #[arg(long = "page", value_name = "NAME")]
+    pages: Vec<String>,
+    /// Only copies for this variant (repeatable).
+    #[arg(long = "variant", value_name = "SLUG")]
+    variants: Vec<String>,
+    /// Take the previous render from out/ at this git revision.
+    #[arg(long = "base", value_name = "GIT_REF")]
+    base: Option<String>,
+    /// Print what would happen to each copy; write nothing.
+    #[arg(long)]
+    dry_run: bool,
 }
 
 const INFER_EXAMPLES: &str = "\
@@ -303,6 +334,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Man => cmd_man(),
         Command::Diff(args) => cmd_diff(&project, args),
         Command::Infer(args) => cmd_infer(&project, args),
+        Command::Update(args) => cmd_update(&project, args),
         Command::Rename {
             slug,
             name,
@@ -334,6 +366,32 @@ fn parse_set(s: &str) -> std::result::Result<(String, String), String> {
             "{s:?} is not VAR=VALUE (e.g. --set product_short=Edge)"
         )),
     }
+}
+
+fn cmd_update(root: &std::path::Path, args: UpdateArgs) -> Result<ExitCode> {
+    use docvar::update;
+    let project = load(root)?;
+    let renderer = Renderer::new(&project)?;
+    let req = update::Request {
+        selection: Selection {
+            variants: args.variants,
+            pages: args.pages,
+        },
+        base_ref: args.base,
+    };
+    let plan = update::plan(&project, &renderer, &req)?;
+    if !args.dry_run {
+        update::apply(&project, &plan)?;
+    }
+    let _ = std::io::stdout()
+        .lock()
+        .write_all(update::print(&plan, args.dry_run).as_bytes());
+    eprintln!("{}", update::summary(&plan, args.dry_run));
+    Ok(if plan.has_conflicts() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 fn load(root: &std::path::Path) -> Result<Project> {

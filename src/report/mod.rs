@@ -221,10 +221,23 @@ fn describe(loc: &Location) -> String {
 /// Where a hunk is, for a person:
 /// `Detailed Division of Responsibilities › RACI › table row "Backing Up" › column "Notes"`.
 pub fn location_text(h: &Hunk) -> String {
-    let loc = &h.location;
+    let mut text = place_text(&h.location);
+    if h.kind == HunkKind::Moved {
+        if let Some([from, _]) = h.expected_lines {
+            text.push_str(&format!(" › moved from expected line {from}"));
+        }
+    }
+    text
+}
+
+/// A location in a page, for a person (what [`location_text`] says without the hunk's kind).
+pub fn place_text(loc: &Location) -> String {
     let mut parts = loc.section.clone();
     if loc.block.is_none() {
         parts.clear();
+    }
+    if loc.block.is_none() && loc.section.is_empty() {
+        return "page".to_string();
     }
     if loc.after {
         parts.push(format!("after {}", describe(loc)));
@@ -246,11 +259,6 @@ pub fn location_text(h: &Hunk) -> String {
     }
     if let Some([a, b]) = loc.level {
         parts.push(format!("level {a} → {b}"));
-    }
-    if h.kind == HunkKind::Moved {
-        if let Some([from, _]) = h.expected_lines {
-            parts.push(format!("moved from expected line {from}"));
-        }
     }
     parts.join(" › ")
 }
