@@ -2,6 +2,8 @@
 //! markdown comment's size budget and links, and text from copies inert in every format.
 
 mod common;
+#[path = "common/schema.rs"]
+mod schema;
 
 use common::{docvar, project_copy, root};
 
@@ -21,16 +23,8 @@ fn sarif_has_one_result_per_hunk_and_passes_the_schema() {
             .unwrap(),
     )
     .unwrap();
-    let mut schemas = boon::Schemas::new();
-    let mut compiler = boon::Compiler::new();
-    compiler
-        .add_resource("sarif-schema-2.1.0.json", schema)
-        .unwrap();
-    let index = compiler
-        .compile("sarif-schema-2.1.0.json", &mut schemas)
-        .unwrap();
-    if let Err(e) = schemas.validate(&log, index) {
-        panic!("not valid SARIF 2.1.0: {e:#}");
+    if let Err(e) = schema::validate(&schema, &log) {
+        panic!("not valid SARIF 2.1.0: {e:#?}");
     }
     // The check can fail: a result without its message is refused.
     let mut broken = log.clone();
@@ -38,7 +32,7 @@ fn sarif_has_one_result_per_hunk_and_passes_the_schema() {
         .as_object_mut()
         .unwrap()
         .remove("message");
-    assert!(schemas.validate(&broken, index).is_err());
+    assert!(schema::validate(&schema, &broken).is_err());
 
     let results = log["runs"][0]["results"].as_array().unwrap();
     assert_eq!(results.len(), 8, "one result per hunk");
