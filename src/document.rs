@@ -58,14 +58,18 @@ pub struct Block {
     pub group: usize,
     /// Headings above the block, outermost first, without the page title (level 1).
     pub section: Vec<String>,
+    /// A pipe-table row: compared on its trimmed cells, so cell padding and outer pipes are a
+    /// normalisation; every other block is compared on all of its lines.
+    pub pipe_row: bool,
 }
 
 impl Block {
-    /// What two copies of this block are compared on: the source for most blocks, the
-    /// trimmed cells for rows (so `|a|` and `| a |` are one row).
+    /// What two copies of this block are compared on: every line of its source (trailing
+    /// spaces aside), except a pipe-table row's trimmed cells (so `|a|` and `| a |` are one
+    /// row). An HTML row keeps its whole source, so text between its cells is compared too.
     pub fn content(&self) -> String {
         match self.kind {
-            BlockKind::TableRow => self.raw_cells.join(" | "),
+            BlockKind::TableRow if self.pipe_row => self.raw_cells.join(" | "),
             _ => self
                 .source
                 .lines()
@@ -128,8 +132,28 @@ impl Lines {
     }
 }
 
+/// Whether `line` (at byte `at` of `body`) opens an HTML comment that is never closed, or
+/// that another `<!--` opens again before it closes: a broken comment, which would otherwise
+/// swallow everything up to some later comment's `-->` (a whole table, the rest of the page).
+fn opens_broken_comment(body: &str, at: usize, line: &str) -> bool {
+    let Some(open) = line.rfind("<!--") else {
+        return false;
+    };
+    if line[open + 4..].contains("-->") {
+        return false;
+    }
+    let rest = &body[at + line.len()..];
+    match (rest.find("-->"), rest.find("<!--")) {
+        (None, _) => true,
+        (Some(close), Some(again)) => again < close,
+        (Some(_), None) => false,
+    }
+}
+
 /// Replaces `:::` container fences (`::: note`, `:::`) with spaces so their contents parse
-/// as ordinary Markdown while every byte offset stays where it was.
+/// as ordinary Markdown while every byte offset stays where it was. A line opening a broken
+/// HTML comment is masked the same way (and compared as a raw block of its own), so the
+/// damage stays on that line.
 fn mask_containers(body: &str) -> (String, Vec<std::ops::Range<usize>>) {
     let mut out = String::with_capacity(body.len());
     let mut masked = Vec::new();
@@ -150,6 +174,8 @@ fn mask_containers(body: &str) -> (String, Vec<std::ops::Range<usize>>) {
                 .chars()
                 .all(|c| !c.is_whitespace() || c == ' ')
             && line.len() - t.len() < 4;
+        let is_container =
+            is_container || (fence.is_none() && opens_broken_comment(body, out.len(), line));
         if is_container {
             masked.push(out.len()..out.len() + line.trim_end_matches(['\n', '\r']).len());
             for c in line.chars() {
@@ -271,6 +297,7 @@ impl<'a> Builder<'a> {
                 header: cells.2,
                 group,
                 section: Vec::new(),
+                pipe_row: false,
             });
             return;
         }
@@ -291,6 +318,7 @@ impl<'a> Builder<'a> {
             header: cells.2,
             group,
             section: self.section.clone(),
+            pipe_row: false,
         });
     }
 
@@ -389,9 +417,44 @@ impl<'a> Builder<'a> {
         }
         // Raw blocks were added out of order; everything else is already in page order.
         self.blocks.sort_by_key(|b| b.lines[0]);
+        if !self.text_only {
+            self.cover_every_line();
+        }
         Document {
             blocks: self.blocks,
         }
+    }
+
+    /// Every non-blank line no block covers (front-matter fences, a pipe table's delimiter
+    /// row, link definitions, an empty list item) becomes a raw block, so every byte of the
+    /// page outside blank lines is in some block's source and a change anywhere is drift.
+    fn cover_every_line(&mut self) {
+        let count = self.lines.starts.len();
+        let mut covered = vec![false; count + 1];
+        for b in &self.blocks {
+            for c in &mut covered[b.lines[0]..=b.lines[1].min(count)] {
+                *c = true;
+            }
+        }
+        let mut runs: Vec<(usize, usize)> = Vec::new();
+        for line in 1..=count {
+            if covered[line] || self.source_str(line, line).trim().is_empty() {
+                continue;
+            }
+            match runs.last_mut() {
+                Some((_, b)) if *b + 1 == line => *b = line,
+                _ => runs.push((line, line)),
+            }
+        }
+        if runs.is_empty() {
+            return;
+        }
+        for (a, b) in runs {
+            let s = self.lines.starts[a - 1];
+            let e = self.lines.starts.get(b).copied().unwrap_or(self.text.len());
+            self.raw(s, e);
+        }
+        self.blocks.sort_by_key(|b| b.lines[0]);
     }
 
     /// A block for markup that prints nothing, so a change to it is still drift.
@@ -587,6 +650,9 @@ impl<'a> Builder<'a> {
                         (cells, raw, header),
                         group,
                     );
+                    if let Some(b) = self.blocks.last_mut() {
+                        b.pipe_row = true;
+                    }
                 }
             }
             _ => {}
@@ -709,7 +775,18 @@ mod tests {
             .filter(|b| b.kind == BlockKind::Raw)
             .map(|b| (b.lines[0], b.text.as_str()))
             .collect();
-        assert_eq!(raw, vec![(19, "::: note"), (21, ":::")]);
+        // Every non-blank line is in a block: the front-matter fences and the delimiter row
+        // too, so a change to them is drift.
+        assert_eq!(
+            raw,
+            vec![
+                (1, "---"),
+                (3, "---"),
+                (16, "|---|---|"),
+                (19, "::: note"),
+                (21, ":::")
+            ]
+        );
         assert_eq!(
             kinds,
             vec![
@@ -725,11 +802,13 @@ mod tests {
                 (BlockKind::Paragraph, [20, 20], "Inside"),
             ]
         );
-        let row = &doc.blocks[8];
+        let row = doc.blocks.iter().find(|b| b.text == "r 1 v").unwrap();
+        assert!(row.pipe_row);
         assert_eq!(row.raw_cells, vec!["r *1*", "v"]);
         assert_eq!(row.section, vec!["S"]);
         assert_eq!(doc.columns(row), vec!["H", "I"]);
-        assert_eq!(doc.blocks[6].level, 2);
+        let nested = doc.blocks.iter().find(|b| b.text == "nested").unwrap();
+        assert_eq!(nested.level, 2);
     }
 
     #[test]

@@ -633,20 +633,29 @@ fn line_similarity(a: &str, b: &str, deadline: Instant) -> f64 {
     (ratio * 10_000.0).round() / 10_000.0
 }
 
-/// Splits text into diff tokens: whitespace runs, words, and Markdown links, inline code and
-/// HTML tags as single tokens (a changed URL is one changed link, not a stream of symbols).
+/// Splits text into diff tokens: whitespace runs, words, and HTML tags. A Markdown link is
+/// split into its brackets, the words of its text and its URL (one token), so a changed word
+/// in a link's text marks that word; inline code is split into its backticks and its words.
 pub fn tokens(s: &str) -> Vec<&str> {
     let mut out = Vec::new();
+    push_tokens(s, &mut out);
+    out
+}
+
+fn push_tokens<'a>(s: &'a str, out: &mut Vec<&'a str>) {
     let mut i = 0;
-    let b = s.as_bytes();
     while i < s.len() {
         let rest = &s[i..];
         let c = rest.chars().next().unwrap_or(' ');
+        if !c.is_whitespace() {
+            if let Some(n) = special(rest, out) {
+                i += n;
+                continue;
+            }
+        }
         let len = if c.is_whitespace() {
             rest.find(|c: char| !c.is_whitespace())
                 .unwrap_or(rest.len())
-        } else if let Some(n) = special_len(rest) {
-            n
         } else {
             let mut n = c.len_utf8();
             for (k, ch) in rest.char_indices().skip(1) {
@@ -659,11 +668,35 @@ pub fn tokens(s: &str) -> Vec<&str> {
             }
             n
         };
-        let _ = b;
         out.push(&s[i..i + len]);
         i += len;
     }
-    out
+}
+
+/// Pushes the tokens of a link, inline code or HTML tag at the start of `s`; its length.
+fn special<'a>(s: &'a str, out: &mut Vec<&'a str>) -> Option<usize> {
+    let n = special_len(s)?;
+    let start = if s.starts_with("![") { 1 } else { 0 };
+    match s[start..].chars().next()? {
+        '[' => {
+            let close = matching(&s[start..], '[', ']')? + start;
+            out.push(&s[..start + 1]);
+            push_tokens(&s[start + 1..close], out);
+            out.push(&s[close..close + 2]);
+            if n - 1 > close + 2 {
+                out.push(&s[close + 2..n - 1]);
+            }
+            out.push(&s[n - 1..n]);
+        }
+        '`' => {
+            let ticks = s.len() - s.trim_start_matches('`').len();
+            out.push(&s[..ticks]);
+            push_tokens(&s[ticks..n - ticks], out);
+            out.push(&s[n - ticks..n]);
+        }
+        _ => out.push(&s[..n]),
+    }
+    Some(n)
 }
 
 fn special_len(s: &str) -> Option<usize> {
@@ -713,9 +746,18 @@ fn matching(s: &str, open: char, close: char) -> Option<usize> {
 
 /// Word diff from `expected` to `published`, runs of one operation merged.
 pub fn word_diff(expected: &str, published: &str, deadline: Instant) -> Vec<Word> {
-    let a = tokens(expected);
-    let b = tokens(published);
-    let ops = capture_diff_slices_deadline(Algorithm::Myers, &a, &b, Some(deadline));
+    diff_tokens(&tokens(expected), &tokens(published), deadline)
+}
+
+/// Line diff of a code block: a changed line is marked whole, as code is read by line.
+pub fn line_diff(expected: &str, published: &str, deadline: Instant) -> Vec<Word> {
+    let a: Vec<&str> = expected.split_inclusive('\n').collect();
+    let b: Vec<&str> = published.split_inclusive('\n').collect();
+    diff_tokens(&a, &b, deadline)
+}
+
+fn diff_tokens(a: &[&str], b: &[&str], deadline: Instant) -> Vec<Word> {
+    let ops = capture_diff_slices_deadline(Algorithm::Myers, a, b, Some(deadline));
     let mut words: Vec<Word> = Vec::new();
     let mut push = |op: WordOp, toks: &[&str]| {
         if toks.is_empty() {
@@ -739,7 +781,55 @@ pub fn word_diff(expected: &str, published: &str, deadline: Instant) -> Vec<Word
             }
         }
     }
-    words
+    group_runs(words)
+}
+
+/// The semantic clean-up pass: an unchanged run of only spaces (or punctuation) between two
+/// changes is folded into both sides, and each change region becomes one deletion then one
+/// insertion, so `Beginning with` -> `Do not perform backups on` reads as one replaced phrase
+/// rather than alternating word pairs. Unchanged words are never folded in, so no more words
+/// are marked than a word diff marks.
+fn group_runs(words: Vec<Word>) -> Vec<Word> {
+    let filler = |w: &Word| w.op == WordOp::Equal && !w.text.chars().any(char::is_alphanumeric);
+    let mut out: Vec<Word> = Vec::with_capacity(words.len());
+    let mut del = String::new();
+    let mut ins = String::new();
+    let mut i = 0;
+    let flush = |out: &mut Vec<Word>, del: &mut String, ins: &mut String| {
+        for (op, text) in [(WordOp::Delete, del), (WordOp::Insert, ins)] {
+            if !text.is_empty() {
+                out.push(Word {
+                    op,
+                    text: std::mem::take(text),
+                });
+            }
+        }
+    };
+    while i < words.len() {
+        let w = &words[i];
+        match w.op {
+            WordOp::Delete => del.push_str(&w.text),
+            WordOp::Insert => ins.push_str(&w.text),
+            WordOp::Equal => {
+                let inside = !(del.is_empty() && ins.is_empty())
+                    && filler(w)
+                    && words.get(i + 1).is_some_and(|n| n.op != WordOp::Equal);
+                if inside {
+                    del.push_str(&w.text);
+                    ins.push_str(&w.text);
+                } else {
+                    flush(&mut out, &mut del, &mut ins);
+                    match out.last_mut() {
+                        Some(last) if last.op == WordOp::Equal => last.text.push_str(&w.text),
+                        _ => out.push(w.clone()),
+                    }
+                }
+            }
+        }
+        i += 1;
+    }
+    flush(&mut out, &mut del, &mut ins);
+    out
 }
 
 fn similarity(a: &str, b: &str) -> f32 {
@@ -1092,7 +1182,9 @@ fn hunk(
     // Show the lines as written; blocks were matched on their content.
     let expected = e.map(|b| b.source.clone());
     let published = p.map(|b| b.source.clone());
-    let words = word_diff(
+    let code = e.or(p).is_some_and(|b| b.kind == BlockKind::Code);
+    let diff = if code { line_diff } else { word_diff };
+    let words = diff(
         expected.as_deref().unwrap_or(""),
         published.as_deref().unwrap_or(""),
         deadline,
@@ -1230,21 +1322,75 @@ mod tests {
     use super::*;
 
     #[test]
-    fn tokens_keep_links_and_code_whole() {
+    fn tokens_split_links_and_code_into_words() {
         assert_eq!(
             tokens("see [the docs](/a b) and `x y`."),
             vec![
-                "see",
-                " ",
-                "[the docs](/a b)",
-                " ",
-                "and",
-                " ",
-                "`x y`",
-                "."
+                "see", " ", "[", "the", " ", "docs", "](", "/a b", ")", " ", "and", " ", "`", "x",
+                " ", "y", "`", "."
             ]
         );
+        assert_eq!(
+            tokens("![alt](i.png)"),
+            vec!["![", "alt", "](", "i.png", ")"]
+        );
         assert_eq!(tokens("a<b>c</b>"), vec!["a", "<b>", "c", "</b>"]);
+    }
+
+    fn marked(words: &[Word]) -> Vec<(WordOp, &str)> {
+        words
+            .iter()
+            .filter(|w| w.op != WordOp::Equal)
+            .map(|w| (w.op, w.text.as_str()))
+            .collect()
+    }
+
+    #[test]
+    fn a_word_dropped_inside_a_link_marks_that_word() {
+        let far = Instant::now() + Duration::from_secs(5);
+        let w = word_diff(
+            "for [backing up the Private SaaS](/private-saas/dr) using",
+            "for [backing up Private SaaS](/private-saas/dr) using",
+            far,
+        );
+        assert_eq!(marked(&w), vec![(WordOp::Delete, "the ")]);
+        let w = word_diff("run `a --b c`", "run `a --x c`", far);
+        assert_eq!(
+            marked(&w),
+            vec![(WordOp::Delete, "--b"), (WordOp::Insert, "--x")]
+        );
+        let w = word_diff("[docs](/old)", "[docs](/new)", far);
+        assert_eq!(
+            marked(&w),
+            vec![(WordOp::Delete, "/old"), (WordOp::Insert, "/new")]
+        );
+    }
+
+    #[test]
+    fn neighbouring_word_changes_are_one_run() {
+        let far = Instant::now() + Duration::from_secs(5);
+        let w = word_diff(
+            "x. Beginning with version 1",
+            "x. Do not perform backups on version 1",
+            far,
+        );
+        assert_eq!(
+            marked(&w),
+            vec![
+                (WordOp::Delete, "Beginning with"),
+                (WordOp::Insert, "Do not perform backups on")
+            ]
+        );
+    }
+
+    #[test]
+    fn code_blocks_diff_by_line() {
+        let far = Instant::now() + Duration::from_secs(5);
+        let w = line_diff("```\na b\nc d\n```", "```\na b\nc e\n```", far);
+        assert_eq!(
+            marked(&w),
+            vec![(WordOp::Delete, "c d\n"), (WordOp::Insert, "c e\n")]
+        );
     }
 
     proptest::proptest! {
