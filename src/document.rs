@@ -69,7 +69,7 @@ impl Block {
     /// row). An HTML row keeps its whole source, so text between its cells is compared too.
     pub fn content(&self) -> String {
         match self.kind {
-            BlockKind::TableRow if self.pipe_row => self.raw_cells.join(" | "),
+            BlockKind::TableRow if self.pipe_row => pipe_row_content(&self.source),
             _ => self
                 .source
                 .lines()
@@ -78,6 +78,19 @@ impl Block {
                 .join("\n"),
         }
     }
+}
+
+/// A pipe-table row without the padding around its cells or its outer pipes: every cell is
+/// compared, even one past the header's count (which a renderer drops, but a reader of the
+/// source sees).
+fn pipe_row_content(source: &str) -> String {
+    let t = source.trim();
+    let t = t.strip_prefix('|').unwrap_or(t);
+    let t = match t.strip_suffix('|') {
+        Some(rest) if !rest.ends_with('\\') => rest,
+        _ => t,
+    };
+    t.split('|').map(str::trim).collect::<Vec<_>>().join(" | ")
 }
 
 /// A page split into blocks.
@@ -328,6 +341,15 @@ impl<'a> Builder<'a> {
             if text.is_empty() && open.kind != BlockKind::Code {
                 return;
             }
+            if open.kind == BlockKind::Paragraph
+                && holds_table_rows(&self.text[open.start..open.end])
+            {
+                // An HTML table that Markdown reads as a paragraph (stray text before its first
+                // tag, a broken line) is still a table to a browser: its rows stay rows, so the
+                // damage stays on the damaged line.
+                self.html_block(open.start, open.end);
+                return;
+            }
             let group = if open.kind == BlockKind::ListItem {
                 self.list_group
             } else {
@@ -436,15 +458,13 @@ impl<'a> Builder<'a> {
                 *c = true;
             }
         }
+        // One raw block per line, as for HTML markup.
         let mut runs: Vec<(usize, usize)> = Vec::new();
         for line in 1..=count {
             if covered[line] || self.source_str(line, line).trim().is_empty() {
                 continue;
             }
-            match runs.last_mut() {
-                Some((_, b)) if *b + 1 == line => *b = line,
-                _ => runs.push((line, line)),
-            }
+            runs.push((line, line));
         }
         if runs.is_empty() {
             return;
@@ -682,22 +702,15 @@ impl<'a> Builder<'a> {
                 *c = true;
             }
         }
-        let mut run: Option<(usize, usize)> = None;
+        // One raw block per line: a change to one tag line is a hunk on that line, not on
+        // a run of markup around it.
         let mut raws = Vec::new();
         for (i, c) in covered.iter().enumerate() {
             let line = first + i;
-            let blank = self.source_str(line, line).trim().is_empty();
-            match (c, blank, run) {
-                (false, false, Some((a, _))) => run = Some((a, line)),
-                (false, false, None) => run = Some((line, line)),
-                (_, _, Some(r)) => {
-                    raws.push(r);
-                    run = None;
-                }
-                _ => {}
+            if !c && !self.source_str(line, line).trim().is_empty() {
+                raws.push((line, line));
             }
         }
-        raws.extend(run);
         for (a, b) in raws {
             let s = self.lines.starts[a - 1];
             let e = self.lines.starts.get(b).copied().unwrap_or(self.text.len());
@@ -748,6 +761,14 @@ impl<'a> Builder<'a> {
             }
         }
     }
+}
+
+/// Whether Markdown source holds HTML table rows (`<tr>`, `<td>`, `<th>`).
+fn holds_table_rows(source: &str) -> bool {
+    source.contains('<')
+        && ["<tr", "<td", "<th", "<TR", "<TD", "<TH"]
+            .iter()
+            .any(|t| source.contains(t))
 }
 
 fn heading_level(l: HeadingLevel) -> usize {

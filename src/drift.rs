@@ -187,6 +187,11 @@ pub struct PageReport {
     /// The copy as read (decoded, not normalised), for patches.
     #[serde(skip)]
     pub published_text: String,
+    /// The copy with only its drift replaced by the rendered text, keeping what the
+    /// comparison ignored (ignored lines, line endings, BOM, final newline): what `--fix`
+    /// writes and `--format unified` patches to. Empty for a clean copy.
+    #[serde(skip)]
+    pub fixed_text: String,
 }
 
 /// Totals over all pages.
@@ -366,6 +371,11 @@ pub struct Analysis {
     pub expected_text: String,
     /// The copy as given.
     pub published_text: String,
+    /// The copy with only its drift replaced (see [`restore`]); empty when clean.
+    pub fixed_text: String,
+    /// The format the copy was compared in: a `.txt` copy that is really Markdown is
+    /// compared as Markdown.
+    pub format: CopyFormat,
 }
 
 impl Analysis {
@@ -375,7 +385,7 @@ impl Analysis {
             page: c.page.clone(),
             variant: c.variant.clone(),
             published: c.path.display().to_string(),
-            format: c.format,
+            format: self.format,
             status: if self.hunks.is_empty() {
                 Status::Clean
             } else {
@@ -386,6 +396,7 @@ impl Analysis {
             hunks: self.hunks,
             expected_text: self.expected_text,
             published_text: self.published_text,
+            fixed_text: self.fixed_text,
         }
     }
 }
@@ -554,6 +565,15 @@ fn compare_with(
     let deadline = Instant::now() + opts.timeout;
     let mut notes = Vec::new();
     let published = normalise(published_raw, Some(&mut notes));
+    let format = if format == CopyFormat::Text && looks_like_markdown(&published) {
+        // NOTE(text_copy_is_markdown)
+        notes.push(
+            "the plain-text copy is Markdown (front matter, headings, links or tables), so it was compared with the rendered Markdown".into(),
+        );
+        CopyFormat::Markdown
+    } else {
+        format
+    };
     let (expected_text, hunks, similarity) = match format {
         CopyFormat::Markdown => {
             let expected = normalise(expected_md, None);
@@ -596,13 +616,157 @@ fn compare_with(
             opts.timeout.as_secs_f64()
         ));
     }
+    let fixed_text = if hunks.is_empty() {
+        String::new()
+    } else {
+        restore(published_raw, &expected_text, &opts.ignore)
+    };
     Analysis {
         similarity,
         notes,
         hunks,
         expected_text,
         published_text: published_raw.to_string(),
+        fixed_text,
+        format,
     }
+}
+
+/// Whether a copy named as plain text is really Markdown: it opens with front matter, or it
+/// has Markdown headings together with links, pipe tables or bullets. The help center's plain
+/// text has none of these (its bullets are `•`).
+pub fn looks_like_markdown(text: &str) -> bool {
+    if text.starts_with("---\n")
+        && crate::frontmatter::split(text).is_some_and(|fm| !fm.entries.is_empty())
+    {
+        return true;
+    }
+    let (mut heading, mut other) = (false, false);
+    for line in text.lines() {
+        let t = line.trim_start();
+        let hashes = t.len() - t.trim_start_matches('#').len();
+        heading |= (1..=6).contains(&hashes) && t[hashes..].starts_with(' ');
+        other |= t.contains("](")
+            || t.starts_with("|---")
+            || t.starts_with("|:--")
+            || t.starts_with("* ")
+            || t.starts_with("::: ");
+        if heading && other {
+            return true;
+        }
+    }
+    false
+}
+
+/// One line of a copy: its text and its line ending (`\r\n`, `\n`, `\r` or none).
+fn split_lines(text: &str) -> Vec<(&str, &str)> {
+    let mut out = Vec::new();
+    let mut rest = text;
+    while !rest.is_empty() {
+        match rest.find(['\n', '\r']) {
+            Some(i) => {
+                let end = if rest[i..].starts_with("\r\n") {
+                    i + 2
+                } else {
+                    i + 1
+                };
+                out.push((&rest[..i], &rest[i..end]));
+                rest = &rest[end..];
+            }
+            None => {
+                out.push((rest, ""));
+                rest = "";
+            }
+        }
+    }
+    out
+}
+
+/// The copy with only the lines that differ from `expected` replaced, keeping what the
+/// comparison ignores: lines matching `ignore` stay where they are, unchanged lines keep their
+/// bytes (line ending, trailing spaces), new lines take the copy's usual line ending, and the
+/// BOM and the final-newline convention stay. A one-word drift in a CRLF copy is a one-line
+/// change.
+pub fn restore(published_raw: &str, expected: &str, ignore: &[Regex]) -> String {
+    let (bom, body) = match published_raw.strip_prefix('\u{feff}') {
+        Some(rest) => ("\u{feff}", rest),
+        None => ("", published_raw),
+    };
+    let lines = split_lines(body);
+    let mut counts: HashMap<&str, usize> = HashMap::new();
+    for (_, end) in &lines {
+        if !end.is_empty() {
+            *counts.entry(end).or_default() += 1;
+        }
+    }
+    // The most common ending; ties go to LF, then CRLF.
+    let eol = ["\n", "\r\n", "\r"]
+        .into_iter()
+        .max_by_key(|e| {
+            (
+                counts.get(e).copied().unwrap_or(0),
+                *e == "\n",
+                *e == "\r\n",
+            )
+        })
+        .unwrap_or("\n");
+    let final_newline = lines.last().is_none_or(|(_, end)| !end.is_empty());
+    let key = |l: &str| l.trim_end_matches([' ', '\t']).to_string();
+    let ignored: Vec<bool> = lines
+        .iter()
+        .map(|(l, _)| {
+            let k = key(l);
+            ignore.iter().any(|re| re.is_match(&k))
+        })
+        .collect();
+    let kept: Vec<usize> = (0..lines.len()).filter(|&i| !ignored[i]).collect();
+    let old_keys: Vec<String> = kept.iter().map(|&i| key(lines[i].0)).collect();
+    let old: Vec<&str> = old_keys.iter().map(String::as_str).collect();
+    let new: Vec<&str> = expected.lines().collect();
+    let ops = similar::capture_diff_slices(Algorithm::Myers, &old, &new);
+    let mut out = String::with_capacity(published_raw.len() + 64);
+    out.push_str(bom);
+    let mut next = 0; // the next copy line not yet written or dropped
+    let emit_ignored_before = |out: &mut String, upto: usize, next: &mut usize| {
+        while *next < upto {
+            if ignored[*next] {
+                let (l, end) = lines[*next];
+                out.push_str(l);
+                out.push_str(if end.is_empty() { eol } else { end });
+            }
+            *next += 1;
+        }
+    };
+    for op in &ops {
+        let (o, n) = (op.old_range(), op.new_range());
+        match op {
+            DiffOp::Equal { .. } => {
+                for j in o {
+                    let i = kept[j];
+                    emit_ignored_before(&mut out, i, &mut next);
+                    let (l, end) = lines[i];
+                    out.push_str(l);
+                    out.push_str(if end.is_empty() { eol } else { end });
+                    next = i + 1;
+                }
+            }
+            _ => {
+                for j in o {
+                    emit_ignored_before(&mut out, kept[j], &mut next);
+                    next = kept[j] + 1;
+                }
+                for l in &new[n] {
+                    out.push_str(l);
+                    out.push_str(eol);
+                }
+            }
+        }
+    }
+    emit_ignored_before(&mut out, lines.len(), &mut next);
+    if !final_newline && out.ends_with(eol) && out.len() > bom.len() {
+        out.truncate(out.len() - eol.len());
+    }
+    out
 }
 
 /// Above this many bytes (both sides) one copy's analysis is split over two threads; below it

@@ -74,6 +74,8 @@ struct Cell {
 
 struct Row {
     start: usize,
+    /// End of the last cell's end tag: where the row ends when no `</tr>` closes it.
+    end: Option<usize>,
     header: bool,
     all_th: bool,
     cells: Vec<String>,
@@ -122,9 +124,16 @@ impl Reducer<'_> {
         }
     }
 
-    fn end_row(&mut self, at: usize) {
+    /// Ends the open row at `at`; `explicit` when a `</tr>` ends it. A row nothing closes
+    /// (a lost or broken `</tr>`) ends with its last cell, so the lines after it stay markup
+    /// of their own.
+    fn end_row(&mut self, at: usize, explicit: bool) {
         self.end_cell(at);
         if let Some(row) = self.row.take() {
+            let at = match row.end {
+                Some(end) if !explicit => end.min(at),
+                _ => at,
+            };
             if !row.cells.is_empty() {
                 self.pieces.push(Piece {
                     kind: PieceKind::Row {
@@ -148,6 +157,17 @@ impl Reducer<'_> {
             // Whitespace between cells.
         } else {
             if !s.trim().is_empty() {
+                // The piece spans its text, not the whitespace (and so the lines) around it.
+                let src = self.src.get(span.clone()).unwrap_or("");
+                let (lead, trail) = if src.trim().is_empty() {
+                    (0, 0)
+                } else {
+                    (
+                        src.len() - src.trim_start().len(),
+                        src.len() - src.trim_end().len(),
+                    )
+                };
+                let span = span.start + lead..span.end - trail;
                 match self.text_range.as_mut() {
                     Some(r) => r.end = span.end,
                     None => self.text_range = Some(span),
@@ -174,9 +194,10 @@ impl Reducer<'_> {
             "tbody" | "tfoot" => self.in_thead = false,
             "tr" => {
                 self.flush_text();
-                self.end_row(span.start);
+                self.end_row(span.start, false);
                 self.row = Some(Row {
                     start: span.start,
+                    end: None,
                     header: self.in_thead,
                     all_th: true,
                     cells: Vec::new(),
@@ -189,6 +210,7 @@ impl Reducer<'_> {
                     self.flush_text();
                     self.row = Some(Row {
                         start: span.start,
+                        end: None,
                         header: self.in_thead,
                         all_th: true,
                         cells: Vec::new(),
@@ -197,6 +219,7 @@ impl Reducer<'_> {
                 }
                 if let Some(row) = self.row.as_mut() {
                     row.all_th &= name == "th";
+                    row.end = None;
                 }
                 self.cell = Some(Cell {
                     text: String::new(),
@@ -212,10 +235,15 @@ impl Reducer<'_> {
 
     fn end_tag(&mut self, name: &str, span: Range<usize>) {
         match name {
-            "td" | "th" => self.end_cell(span.start),
-            "tr" => self.end_row(span.end),
+            "td" | "th" => {
+                self.end_cell(span.start);
+                if let Some(row) = self.row.as_mut() {
+                    row.end = Some(span.end);
+                }
+            }
+            "tr" => self.end_row(span.end, true),
             "table" => {
-                self.end_row(span.start);
+                self.end_row(span.start, false);
                 self.in_thead = false;
             }
             "thead" => self.in_thead = false,
@@ -268,7 +296,7 @@ pub fn reduce(fragment: &str) -> Vec<Piece> {
         match never {}
     });
     let end = fragment.len();
-    r.end_row(end);
+    r.end_row(end, false);
     r.flush_text();
     r.pieces
 }
@@ -361,7 +389,7 @@ mod tests {
                 Token::Comment(_) | Token::Doctype(_) | Token::Error(_) => {}
             }
         }
-        r.end_row(fragment.len());
+        r.end_row(fragment.len(), false);
         r.flush_text();
         let mut inline = String::new();
         for token in Tokenizer::new(fragment).flatten() {

@@ -542,7 +542,8 @@ fn cmd_diff(root: &std::path::Path, args: DiffArgs) -> Result<ExitCode> {
         {
             output::replace_file(
                 std::path::Path::new(&page.published),
-                page.expected_text.as_bytes(),
+                // Only the drifted lines change: ignored lines, line endings and BOM stay.
+                page.fixed_text.as_bytes(),
             )?;
             let _ = writeln!(
                 stdout,
