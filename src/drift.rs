@@ -347,7 +347,7 @@ pub fn check_with_progress(
             // The template-line map is only worked out for a copy with hunks to place.
             let make = || renderer.template_line_map(&c.page, variant, &expected);
             let tl = TemplateLines::lazy(&make);
-            let analysis = compare_with(&expected, &published, c.format, &tl, opts);
+            let analysis = compare_with(&expected, &published, c.format, &tl, opts, true);
             done.fetch_add(1, Ordering::Relaxed);
             Ok(analysis.into_page(c))
         })
@@ -511,6 +511,7 @@ pub fn compare(
         format,
         &TemplateLines::given(template_lines),
         opts,
+        true,
     )
 }
 
@@ -561,6 +562,7 @@ fn compare_with(
     format: CopyFormat,
     template_lines: &TemplateLines<'_>,
     opts: &Options,
+    fix: bool,
 ) -> Analysis {
     let deadline = Instant::now() + opts.timeout;
     let mut notes = Vec::new();
@@ -616,10 +618,19 @@ fn compare_with(
             opts.timeout.as_secs_f64()
         ));
     }
-    let fixed_text = if hunks.is_empty() {
+    let fixed_text = if hunks.is_empty() || !fix {
         String::new()
     } else {
-        restore(published_raw, &expected_text, &opts.ignore)
+        // The smallest fix keeps the copy's blank lines too; where that would leave drift
+        // (a blank line splitting a paragraph), blank lines follow the template.
+        let minimal = restore_with(published_raw, &expected_text, &opts.ignore, true);
+        let tl = TemplateLines::given(&[]);
+        let check = compare_with(expected_md, &minimal, format, &tl, opts, false);
+        if check.hunks.is_empty() {
+            minimal
+        } else {
+            restore(published_raw, &expected_text, &opts.ignore)
+        }
     };
     Analysis {
         similarity,
@@ -688,6 +699,18 @@ fn split_lines(text: &str) -> Vec<(&str, &str)> {
 /// BOM and the final-newline convention stay. A one-word drift in a CRLF copy is a one-line
 /// change.
 pub fn restore(published_raw: &str, expected: &str, ignore: &[Regex]) -> String {
+    restore_with(published_raw, expected, ignore, false)
+}
+
+/// [`restore`]; with `keep_blanks`, blank-line-only differences stay as the copy has them
+/// too (the smallest patch, but only right where blank lines sit between blocks, so the
+/// caller checks the result).
+fn restore_with(
+    published_raw: &str,
+    expected: &str,
+    ignore: &[Regex],
+    keep_blanks: bool,
+) -> String {
     let (bom, body) = match published_raw.strip_prefix('\u{feff}') {
         Some(rest) => ("\u{feff}", rest),
         None => ("", published_raw),
@@ -752,10 +775,19 @@ pub fn restore(published_raw: &str, expected: &str, ignore: &[Regex]) -> String 
             }
             _ => {
                 for j in o {
-                    emit_ignored_before(&mut out, kept[j], &mut next);
-                    next = kept[j] + 1;
+                    let i = kept[j];
+                    emit_ignored_before(&mut out, i, &mut next);
+                    if keep_blanks && old[j].is_empty() {
+                        out.push_str(lines[i].0);
+                        out.push_str(if lines[i].1.is_empty() {
+                            eol
+                        } else {
+                            lines[i].1
+                        });
+                    }
+                    next = i + 1;
                 }
-                for l in &new[n] {
+                for l in new[n].iter().filter(|l| !(keep_blanks && l.is_empty())) {
                     out.push_str(l);
                     out.push_str(eol);
                 }
@@ -908,9 +940,62 @@ fn matching(s: &str, open: char, close: char) -> Option<usize> {
     None
 }
 
-/// Word diff from `expected` to `published`, runs of one operation merged.
+/// Word diff from `expected` to `published`, runs of one operation merged. Words are aligned
+/// on the words alone, as `git diff --word-diff` does, each carrying the spaces before it:
+/// aligning on the spaces too pairs up spaces rather than words and marks whole phrases.
+/// Texts whose words are all equal (a spacing change) are diffed with their spaces.
 pub fn word_diff(expected: &str, published: &str, deadline: Instant) -> Vec<Word> {
-    diff_tokens(&tokens(expected), &tokens(published), deadline)
+    let (ta, tb) = (tokens(expected), tokens(published));
+    let (ua, ub) = (units(&ta), units(&tb));
+    let ka: Vec<&str> = ua.iter().map(|u| u.1).collect();
+    let kb: Vec<&str> = ub.iter().map(|u| u.1).collect();
+    if ka == kb {
+        return diff_tokens(&ta, &tb, deadline);
+    }
+    let ops = capture_diff_slices_deadline(Algorithm::Myers, &ka, &kb, Some(deadline));
+    let mut words: Vec<Word> = Vec::new();
+    let mut push = |op: WordOp, us: &[(&str, &str)]| {
+        for (ws, tok) in us {
+            let text = format!("{ws}{tok}");
+            match words.last_mut() {
+                Some(w) if w.op == op => w.text.push_str(&text),
+                _ => words.push(Word { op, text }),
+            }
+        }
+    };
+    for op in &ops {
+        let (o, n) = (op.old_range(), op.new_range());
+        match op {
+            DiffOp::Equal { .. } => push(WordOp::Equal, &ua[o]),
+            DiffOp::Delete { .. } => push(WordOp::Delete, &ua[o]),
+            DiffOp::Insert { .. } => push(WordOp::Insert, &ub[n]),
+            DiffOp::Replace { .. } => {
+                push(WordOp::Delete, &ua[o]);
+                push(WordOp::Insert, &ub[n]);
+            }
+        }
+    }
+    // The expected side's trailing spaces, if any, stay unchanged text.
+    let tail = &expected[expected.trim_end().len()..];
+    if !tail.is_empty() {
+        push(WordOp::Equal, &[(tail, "")]);
+    }
+    group_runs(words)
+}
+
+/// Tokens as (spaces before, word) pairs; trailing spaces are left out.
+fn units<'a>(toks: &[&'a str]) -> Vec<(&'a str, &'a str)> {
+    let mut out = Vec::with_capacity(toks.len() / 2 + 1);
+    let mut ws = "";
+    for t in toks {
+        if t.starts_with(char::is_whitespace) {
+            ws = t;
+        } else {
+            out.push((ws, *t));
+            ws = "";
+        }
+    }
+    out
 }
 
 /// Line diff of a code block: a changed line is marked whole, as code is read by line.

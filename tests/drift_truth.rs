@@ -434,6 +434,11 @@ fn real_edits_of_real_pages_are_all_found_with_spans_no_wider_than_gits() {
         let a = md(&old, &new);
         let (d, g) = (docvar_marked(&a), git_word_diff(&old, &new));
         eprintln!("{}: docvar {d}, git {g}", pair.display());
+        if std::env::var("DEBUG_MUT").is_ok() {
+            for h in &a.hunks {
+                eprintln!("  {:?} {}", h.kind, report::marked(&h.words, 3));
+            }
+        }
         assert!(
             d <= g,
             "{}: docvar marks {d} characters, git {g}",
