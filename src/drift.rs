@@ -623,7 +623,9 @@ fn compare_with(
     } else {
         // The smallest fix keeps the copy's blank lines too; where that would leave drift
         // (a blank line splitting a paragraph), blank lines follow the template.
-        let minimal = restore_with(published_raw, &expected_text, &opts.ignore, true);
+        // Markdown only: in a plain-text copy blank lines count under --strict-blank-lines.
+        let keep_blanks = format == CopyFormat::Markdown;
+        let minimal = restore_with(published_raw, &expected_text, &opts.ignore, keep_blanks);
         let tl = TemplateLines::given(&[]);
         let check = compare_with(expected_md, &minimal, format, &tl, opts, false);
         if check.hunks.is_empty() {

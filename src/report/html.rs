@@ -395,6 +395,7 @@ mod tests {
             hunks,
             expected_text: String::new(),
             published_text: String::new(),
+            fixed_text: String::new(),
         }
     }
 
