@@ -601,7 +601,8 @@ fn compare_with(
             }
         }
         CopyFormat::Text => {
-            let doc = Document::parse(expected_md);
+            // Normalised as the Markdown side is, so a BOM or CR in the page means the same.
+            let doc = Document::parse(&normalise(expected_md, None));
             let text = export::text(&doc);
             let big = text.text.len() + published.len() > PARALLEL_BYTES;
             let (hunks, sim) = join(
@@ -625,13 +626,15 @@ fn compare_with(
         // (a blank line splitting a paragraph), blank lines follow the template.
         // Markdown only: in a plain-text copy blank lines count under --strict-blank-lines.
         let keep_blanks = format == CopyFormat::Markdown;
-        let minimal = restore_with(published_raw, &expected_text, &opts.ignore, keep_blanks);
+        // The page as compared: one BOM is encoding on either side, not content.
+        let target = normalise(&expected_text, None);
+        let minimal = restore_with(published_raw, &target, &opts.ignore, keep_blanks);
         let tl = TemplateLines::given(&[]);
         let check = compare_with(expected_md, &minimal, format, &tl, opts, false);
         if check.hunks.is_empty() {
             minimal
         } else {
-            restore(published_raw, &expected_text, &opts.ignore)
+            restore(published_raw, &target, &opts.ignore)
         }
     };
     Analysis {
@@ -669,6 +672,17 @@ pub fn looks_like_markdown(text: &str) -> bool {
         }
     }
     false
+}
+
+/// Writes one line and its ending. An empty line ending in `\n` right after a line ending in a
+/// lone `\r` would read as one CRLF, so it ends in `\r` too.
+fn put(out: &mut String, line: &str, end: &str) {
+    out.push_str(line);
+    if line.is_empty() && out.ends_with('\r') && end.starts_with('\n') {
+        out.push('\r');
+    } else {
+        out.push_str(end);
+    }
 }
 
 /// One line of a copy: its text and its line ending (`\r\n`, `\n`, `\r` or none).
@@ -748,7 +762,11 @@ fn restore_with(
     let old_keys: Vec<String> = kept.iter().map(|&i| key(lines[i].0)).collect();
     let old: Vec<&str> = old_keys.iter().map(String::as_str).collect();
     let new: Vec<&str> = expected.lines().collect();
-    let ops = similar::capture_diff_slices(Algorithm::Myers, &old, &new);
+    let new_keys: Vec<&str> = new
+        .iter()
+        .map(|l| l.trim_end_matches([' ', '\t']))
+        .collect();
+    let ops = similar::capture_diff_slices(Algorithm::Myers, &old, &new_keys);
     let mut out = String::with_capacity(published_raw.len() + 64);
     out.push_str(bom);
     let mut next = 0; // the next copy line not yet written or dropped
@@ -756,8 +774,7 @@ fn restore_with(
         while *next < upto {
             if ignored[*next] {
                 let (l, end) = lines[*next];
-                out.push_str(l);
-                out.push_str(if end.is_empty() { eol } else { end });
+                put(out, l, if end.is_empty() { eol } else { end });
             }
             *next += 1;
         }
@@ -770,8 +787,7 @@ fn restore_with(
                     let i = kept[j];
                     emit_ignored_before(&mut out, i, &mut next);
                     let (l, end) = lines[i];
-                    out.push_str(l);
-                    out.push_str(if end.is_empty() { eol } else { end });
+                    put(&mut out, l, if end.is_empty() { eol } else { end });
                     next = i + 1;
                 }
             }
@@ -780,18 +796,13 @@ fn restore_with(
                     let i = kept[j];
                     emit_ignored_before(&mut out, i, &mut next);
                     if keep_blanks && old[j].is_empty() {
-                        out.push_str(lines[i].0);
-                        out.push_str(if lines[i].1.is_empty() {
-                            eol
-                        } else {
-                            lines[i].1
-                        });
+                        let (l, end) = lines[i];
+                        put(&mut out, l, if end.is_empty() { eol } else { end });
                     }
                     next = i + 1;
                 }
                 for l in new[n].iter().filter(|l| !(keep_blanks && l.is_empty())) {
-                    out.push_str(l);
-                    out.push_str(eol);
+                    put(&mut out, l, eol);
                 }
             }
         }

@@ -557,3 +557,20 @@ fn one_edit_mutations_of_every_rendered_page() {
     assert_eq!(recall, 1.0);
     assert!(precision >= 0.99, "precision {precision}");
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(1024))]
+
+    /// The drift fuzz target's checks (clean iff equal, --fix clean, lines in range) on
+    /// Markdown-ish pairs: a page and an edit of it.
+    #[test]
+    fn fuzz_drift_checks_hold_on_markdownish_pairs(
+        page in "[-#*|<>`\\[\\]()!:\\n\\r a-z0-9/\"=]{0,160}",
+        at in 0usize..200,
+        len in 0usize..8,
+        insert in "[-#*|<>`\\[\\]()!:\\n a-z]{0,6}",
+    ) {
+        let copy = edit(&page, at, len, &insert);
+        docvar::fuzzing::drift(&format!("{page}\0{copy}"));
+    }
+}
