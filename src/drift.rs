@@ -792,16 +792,20 @@ fn restore_with(
                 }
             }
             _ => {
+                // Only a difference made of blank lines alone keeps the copy's blank lines.
+                let keep_blanks = keep_blanks
+                    && o.clone().all(|j| old[j].is_empty())
+                    && n.clone().all(|k| new_keys[k].is_empty());
                 for j in o {
                     let i = kept[j];
                     emit_ignored_before(&mut out, i, &mut next);
-                    if keep_blanks && old[j].is_empty() {
+                    if keep_blanks {
                         let (l, end) = lines[i];
                         put(&mut out, l, if end.is_empty() { eol } else { end });
                     }
                     next = i + 1;
                 }
-                for l in new[n].iter().filter(|l| !(keep_blanks && l.is_empty())) {
+                for l in new[n].iter().filter(|_| !keep_blanks) {
                     put(&mut out, l, eol);
                 }
             }

@@ -574,3 +574,67 @@ proptest! {
         docvar::fuzzing::drift(&format!("{page}\0{copy}"));
     }
 }
+
+/// The CLI: `--fix` and `--format unified | git apply` on a CRLF copy behind a BOM, with the
+/// help center's chrome line and no final newline, change the one drifted line and keep the
+/// rest byte for byte; `diff` is clean afterwards.
+#[test]
+fn fix_and_unified_patch_keep_crlf_bom_chrome_and_final_newline_from_the_cli() {
+    let rel = "tests/fixtures/published/private-saas/roles-and-responsibilities.md";
+    for how in ["fix", "patch"] {
+        let dir = common::project_copy();
+        let path = dir.path().join(rel);
+        let lf = std::fs::read_to_string(&path).unwrap();
+        let with_chrome = lf.replacen(
+            "\n\n## Further Reading",
+            "\n\nWas this article helpful?\n\n## Further Reading",
+            1,
+        );
+        assert_ne!(with_chrome, lf);
+        let copy = format!("\u{feff}{}", with_chrome.trim_end().replace('\n', "\r\n"));
+        std::fs::write(&path, &copy).unwrap();
+        if how == "fix" {
+            common::docvar(dir.path())
+                .args(["diff", "--fix", "--color", "never"])
+                .assert()
+                .code(0);
+        } else {
+            let a = common::docvar(dir.path())
+                .args(["diff", "--format", "unified"])
+                .assert()
+                .code(1);
+            let patch = String::from_utf8(a.get_output().stdout.clone()).unwrap();
+            // This copy's section of the patch (the other copies drift too).
+            let ours = patch
+                .split("diff --git ")
+                .find(|s| s.contains("private-saas"))
+                .unwrap();
+            let minus = ours
+                .lines()
+                .filter(|l| l.starts_with('-') && !l.starts_with("---"))
+                .count();
+            let plus = ours
+                .lines()
+                .filter(|l| l.starts_with('+') && !l.starts_with("+++"))
+                .count();
+            assert_eq!((minus, plus), (1, 1), "{ours}");
+            std::fs::write(dir.path().join("drift.patch"), &patch).unwrap();
+            let ok = std::process::Command::new("git")
+                .args(["apply", "--unsafe-paths", "drift.patch"])
+                .current_dir(dir.path())
+                .status()
+                .unwrap();
+            assert!(ok.success());
+        }
+        common::docvar(dir.path()).arg("diff").assert().code(0);
+        let fixed = std::fs::read_to_string(&path).unwrap();
+        // Exactly the one drifted line changed: "the" is back in the Backing Up row.
+        let want = copy.replacen(
+            "[backing up Private SaaS]",
+            "[backing up the Private SaaS]",
+            1,
+        );
+        assert_ne!(want, copy);
+        assert_eq!(fixed, want, "{how}");
+    }
+}
