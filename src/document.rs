@@ -833,6 +833,43 @@ mod tests {
     }
 
     #[test]
+    fn every_byte_of_an_html_row_is_compared() {
+        let a = Document::parse("<table>\n<tr>\n<td>x</td>\n</tr>\n</table>\n");
+        let b = Document::parse("<table>\n<tr>\nstray <td>x</td>\n</tr>\n</table>\n");
+        let row = |d: &Document| {
+            d.blocks
+                .iter()
+                .find(|b| b.kind == BlockKind::TableRow)
+                .unwrap()
+                .content()
+        };
+        assert_ne!(row(&a), row(&b));
+    }
+
+    #[test]
+    fn a_broken_comment_is_a_raw_line_and_the_table_after_it_still_parses() {
+        let doc =
+            Document::parse("<!-- open\n<table>\n<tr><td>x</td></tr>\n</table>\n<!-- c -->\n");
+        let kinds: Vec<_> = doc.blocks.iter().map(|b| (b.kind, b.lines)).collect();
+        assert_eq!(
+            kinds,
+            vec![
+                (BlockKind::Raw, [1, 1]),
+                (BlockKind::Raw, [2, 2]),
+                (BlockKind::TableRow, [3, 3]),
+                (BlockKind::Raw, [4, 4]),
+                (BlockKind::Raw, [5, 5]),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_table_read_as_a_paragraph_keeps_its_rows() {
+        let doc = Document::parse("stray <table>\n    <tr><td>x</td></tr>\n    </table>\n");
+        assert!(doc.blocks.iter().any(|b| b.kind == BlockKind::TableRow));
+    }
+
+    #[test]
     fn html_table_rows_have_lines() {
         let doc = Document::parse(
             "<table>\n<tr>\n<th>A</th>\n</tr>\n<tr>\n<td>x</td>\n</tr>\n</table>\n",

@@ -1062,6 +1062,25 @@ fn group_runs(words: Vec<Word>) -> Vec<Word> {
     let mut ins = String::new();
     let mut i = 0;
     let flush = |out: &mut Vec<Word>, del: &mut String, ins: &mut String| {
+        // A replaced phrase's shared leading spaces are unchanged text, not part of the change.
+        if !del.is_empty() && !ins.is_empty() {
+            let lead = del
+                .char_indices()
+                .zip(ins.chars())
+                .find(|((_, a), b)| !a.is_whitespace() || a != b)
+                .map_or(del.len().min(ins.len()), |((i, _), _)| i);
+            if lead > 0 && lead < del.len() && lead < ins.len() {
+                let spaces: String = del.drain(..lead).collect();
+                ins.drain(..lead);
+                match out.last_mut() {
+                    Some(last) if last.op == WordOp::Equal => last.text.push_str(&spaces),
+                    _ => out.push(Word {
+                        op: WordOp::Equal,
+                        text: spaces,
+                    }),
+                }
+            }
+        }
         for (op, text) in [(WordOp::Delete, del), (WordOp::Insert, ins)] {
             if !text.is_empty() {
                 out.push(Word {
@@ -1619,7 +1638,7 @@ mod tests {
             "for [backing up Private SaaS](/private-saas/dr) using",
             far,
         );
-        assert_eq!(marked(&w), vec![(WordOp::Delete, "the ")]);
+        assert_eq!(marked(&w), vec![(WordOp::Delete, " the")]);
         let w = word_diff("run `a --b c`", "run `a --x c`", far);
         assert_eq!(
             marked(&w),

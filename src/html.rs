@@ -456,6 +456,21 @@ mod tests {
     }
 
     #[test]
+    fn a_row_nothing_closes_ends_with_its_last_cell() {
+        let html = "<table>\n<tr>\n<td>a</td>\n</>\n</table>";
+        let pieces = reduce(html);
+        assert_eq!(pieces.len(), 1);
+        assert_eq!(&html[pieces[0].range.clone()], "<tr>\n<td>a</td>");
+    }
+
+    #[test]
+    fn text_pieces_span_their_text_not_the_lines_around_it() {
+        let html = "<table>\n  stray  \n<tr><td>a</td></tr>\n</table>";
+        let pieces = reduce(html);
+        assert_eq!(&html[pieces[0].range.clone()], "stray");
+    }
+
+    #[test]
     fn script_is_not_text() {
         let pieces = reduce("<p>a<script>if (1 < 2) alert('</p>')</script>b</p>");
         assert_eq!(pieces[0].cells, vec!["ab"]);
