@@ -459,19 +459,15 @@ impl<'a> Builder<'a> {
             }
         }
         // One raw block per line, as for HTML markup.
-        let mut runs: Vec<(usize, usize)> = Vec::new();
-        for line in 1..=count {
-            if covered[line] || self.source_str(line, line).trim().is_empty() {
-                continue;
-            }
-            runs.push((line, line));
-        }
-        if runs.is_empty() {
+        let lines: Vec<usize> = (1..=count)
+            .filter(|&l| !covered[l] && !self.source_str(l, l).trim().is_empty())
+            .collect();
+        if lines.is_empty() {
             return;
         }
-        for (a, b) in runs {
-            let s = self.lines.starts[a - 1];
-            let e = self.lines.starts.get(b).copied().unwrap_or(self.text.len());
+        for line in lines {
+            let s = self.lines.starts[line - 1];
+            let e = self.lines.starts.get(line).copied().unwrap_or(self.text.len());
             self.raw(s, e);
         }
         self.blocks.sort_by_key(|b| b.lines[0]);
