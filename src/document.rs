@@ -467,7 +467,12 @@ impl<'a> Builder<'a> {
         }
         for line in lines {
             let s = self.lines.starts[line - 1];
-            let e = self.lines.starts.get(line).copied().unwrap_or(self.text.len());
+            let e = self
+                .lines
+                .starts
+                .get(line)
+                .copied()
+                .unwrap_or(self.text.len());
             self.raw(s, e);
         }
         self.blocks.sort_by_key(|b| b.lines[0]);

@@ -256,8 +256,60 @@ impl Reducer<'_> {
     }
 }
 
-/// Splits an HTML fragment into table rows and paragraphs of plain text.
+/// Splits an HTML fragment into table rows and paragraphs of plain text. A tag broken across
+/// lines (an unclosed quote or a missing `>` that swallows the tags on later lines) is cut
+/// off at the end of its line and the rest read afresh, so the damage stays on that line.
 pub fn reduce(fragment: &str) -> Vec<Piece> {
+    let mut pieces = Vec::new();
+    let mut offset = 0;
+    // Each cut reads the rest again; past this many, the rest is read as it is.
+    for round in 0..=MAX_CUTS {
+        let rest = &fragment[offset..];
+        let (mut found, broken) = reduce_whole(rest);
+        let cut = broken
+            .filter(|_| round < MAX_CUTS)
+            .and_then(|at| rest[at..].find('\n').map(|i| at + i + 1))
+            .filter(|&cut| cut < rest.len());
+        if let Some(cut) = cut {
+            // Up to the broken line's end; the broken tag there now runs to the end and drops.
+            found = reduce_whole(&rest[..cut]).0;
+        }
+        pieces.extend(found.into_iter().map(|mut p| {
+            p.range = p.range.start + offset..p.range.end + offset;
+            if let PieceKind::Row { header, table } = p.kind {
+                // Tables after a cut count on from those before it.
+                p.kind = PieceKind::Row {
+                    header,
+                    table: table + round * 1_000_000,
+                };
+            }
+            p
+        }));
+        match cut {
+            Some(cut) => offset += cut,
+            None => break,
+        }
+    }
+    pieces
+}
+
+/// Most broken tags [`reduce`] cuts at in one fragment.
+const MAX_CUTS: usize = 64;
+
+/// Whether a tag's source runs over a line end into what reads as another tag.
+fn swallows_tags(tag: &str) -> bool {
+    let Some(nl) = tag.find('\n') else {
+        return false;
+    };
+    let rest = tag[nl..].as_bytes();
+    rest.windows(2)
+        .any(|w| w[0] == b'<' && (w[1].is_ascii_alphabetic() || w[1] == b'/' || w[1] == b'!'))
+}
+
+/// [`reduce`] in one pass of the tokenizer, with where the first tag that swallows tags on
+/// later lines starts.
+fn reduce_whole(fragment: &str) -> (Vec<Piece>, Option<usize>) {
+    let mut broken: Option<usize> = None;
     let mut r = Reducer {
         src: fragment,
         ..Default::default()
@@ -277,9 +329,19 @@ pub fn reduce(fragment: &str) -> Vec<Piece> {
             }
             CallbackEvent::CloseStartTag { .. } => {
                 let name = std::mem::take(&mut tag_name);
+                let tag = fragment.get(tag_start..span.end).unwrap_or("");
+                if broken.is_none() && swallows_tags(tag) {
+                    broken = Some(tag_start);
+                }
                 r.start_tag(&lower(&name), tag_start..span.end);
             }
-            CallbackEvent::EndTag { name } => r.end_tag(&lower(name), span.start..span.end),
+            CallbackEvent::EndTag { name } => {
+                let tag = fragment.get(span.start..span.end).unwrap_or("");
+                if broken.is_none() && swallows_tags(tag) {
+                    broken = Some(span.start);
+                }
+                r.end_tag(&lower(name), span.start..span.end)
+            }
             CallbackEvent::String { value } => {
                 r.push_text(&String::from_utf8_lossy(value), span.start..span.end)
             }
@@ -298,7 +360,7 @@ pub fn reduce(fragment: &str) -> Vec<Piece> {
     let end = fragment.len();
     r.end_row(end, false);
     r.flush_text();
-    r.pieces
+    (r.pieces, broken)
 }
 
 /// A tag name as lower-case text, borrowed when it already is (the tokenizer lower-cases
@@ -443,14 +505,14 @@ mod tests {
         ) {
             let html: String = parts.concat();
             let (pieces, inline) = reference(&html);
-            proptest::prop_assert_eq!(reduce(&html), pieces);
+            proptest::prop_assert_eq!(reduce_whole(&html).0, pieces);
             proptest::prop_assert_eq!(inline_text(&html), inline);
         }
 
         #[test]
         fn borrowed_events_match_on_any_text(html in "\\PC{0,80}") {
             let (pieces, inline) = reference(&html);
-            proptest::prop_assert_eq!(reduce(&html), pieces);
+            proptest::prop_assert_eq!(reduce_whole(&html).0, pieces);
             proptest::prop_assert_eq!(inline_text(&html), inline);
         }
     }
@@ -468,6 +530,17 @@ mod tests {
         let html = "<table>\n  stray  \n<tr><td>a</td></tr>\n</table>";
         let pieces = reduce(html);
         assert_eq!(&html[pieces[0].range.clone()], "stray");
+    }
+
+    #[test]
+    fn a_tag_broken_across_lines_is_cut_at_its_line() {
+        let html = "<table class=\"t>\n<tr><td>a</td></tr>\n<tr><td><a href=\"/x\">b</a></td></tr>\n</table>";
+        let rows: Vec<_> = reduce(html)
+            .into_iter()
+            .filter(|p| matches!(p.kind, PieceKind::Row { .. }))
+            .map(|p| p.cells)
+            .collect();
+        assert_eq!(rows, vec![vec!["a"], vec!["b"]]);
     }
 
     #[test]

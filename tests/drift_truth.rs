@@ -320,6 +320,17 @@ fn a_broken_tag_stays_in_its_row() {
 }
 
 #[test]
+fn an_unclosed_attribute_quote_stays_on_its_line() {
+    let page = raci();
+    let tag = "<table class=\"table\">";
+    let broken = page.replacen(tag, "<table class=\"table>", 1);
+    let at = page[..page.find(tag).unwrap()].matches('\n').count() + 1;
+    let a = md(&page, &broken);
+    assert_eq!(a.hunks.len(), 1, "{:#?}", a.hunks);
+    assert_eq!(a.hunks[0].published_lines, Some([at, at]));
+}
+
+#[test]
 fn a_txt_copy_that_is_markdown_is_compared_as_markdown() {
     let root = common::root();
     let project = Project::load(&root).unwrap();
