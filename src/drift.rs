@@ -64,6 +64,9 @@ pub struct Options {
     pub strict_blank_lines: bool,
     /// Time budget of one page's diff; past it the result is approximate (and says so).
     pub timeout: Duration,
+    /// Work out each drifted copy's fixed text (`PageReport::fixed_text`), which `--fix` and
+    /// `--format unified` need; it costs a second comparison per drifted copy.
+    pub restore: bool,
 }
 
 impl Default for Options {
@@ -72,6 +75,7 @@ impl Default for Options {
             ignore: Vec::new(),
             strict_blank_lines: false,
             timeout: Duration::from_secs(2),
+            restore: true,
         }
     }
 }
@@ -619,7 +623,7 @@ fn compare_with(
             opts.timeout.as_secs_f64()
         ));
     }
-    let fixed_text = if hunks.is_empty() || !fix {
+    let fixed_text = if hunks.is_empty() || !fix || !opts.restore {
         String::new()
     } else {
         // The smallest fix keeps the copy's blank lines too; where that would leave drift
@@ -628,7 +632,13 @@ fn compare_with(
         let keep_blanks = format == CopyFormat::Markdown;
         // The page as compared: one BOM is encoding on either side, not content.
         let target = normalise(&expected_text, None);
-        let minimal = restore_with(published_raw, &target, &opts.ignore, keep_blanks);
+        let minimal = restore_with(
+            published_raw,
+            &target,
+            &opts.ignore,
+            keep_blanks,
+            Instant::now() + opts.timeout,
+        );
         let tl = TemplateLines::given(&[]);
         let check = compare_with(expected_md, &minimal, format, &tl, opts, false);
         if check.hunks.is_empty() {
@@ -715,7 +725,8 @@ fn split_lines(text: &str) -> Vec<(&str, &str)> {
 /// BOM and the final-newline convention stay. A one-word drift in a CRLF copy is a one-line
 /// change.
 pub fn restore(published_raw: &str, expected: &str, ignore: &[Regex]) -> String {
-    restore_with(published_raw, expected, ignore, false)
+    let deadline = Instant::now() + Options::default().timeout;
+    restore_with(published_raw, expected, ignore, false, deadline)
 }
 
 /// [`restore`]; with `keep_blanks`, blank-line-only differences stay as the copy has them
@@ -726,6 +737,7 @@ fn restore_with(
     expected: &str,
     ignore: &[Regex],
     keep_blanks: bool,
+    deadline: Instant,
 ) -> String {
     let (bom, body) = match published_raw.strip_prefix('\u{feff}') {
         Some(rest) => ("\u{feff}", rest),
@@ -766,7 +778,8 @@ fn restore_with(
         .iter()
         .map(|l| l.trim_end_matches([' ', '\t']))
         .collect();
-    let ops = similar::capture_diff_slices(Algorithm::Myers, &old, &new_keys);
+    // Past the deadline the diff is coarser (a bigger patch), never wrong.
+    let ops = capture_diff_slices_deadline(Algorithm::Myers, &old, &new_keys, Some(deadline));
     let mut out = String::with_capacity(published_raw.len() + 64);
     out.push_str(bom);
     let mut next = 0; // the next copy line not yet written or dropped

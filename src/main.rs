@@ -514,6 +514,7 @@ fn cmd_diff(root: &std::path::Path, args: DiffArgs) -> Result<ExitCode> {
     patterns.extend(args.ignore.iter().cloned());
     let opts = drift::Options {
         strict_blank_lines: args.strict_blank_lines,
+        restore: args.fix || matches!(args.format, DiffFormat::Unified),
         ..Default::default()
     }
     .with_ignores(&patterns)?;
