@@ -301,7 +301,7 @@ fn swallows_tags(tag: &str) -> bool {
     let Some(nl) = tag.find('\n') else {
         return false;
     };
-    let rest = tag[nl..].as_bytes();
+    let rest = &tag.as_bytes()[nl..];
     rest.windows(2)
         .any(|w| w[0] == b'<' && (w[1].is_ascii_alphabetic() || w[1] == b'/' || w[1] == b'!'))
 }
