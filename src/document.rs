@@ -58,14 +58,18 @@ pub struct Block {
     pub group: usize,
     /// Headings above the block, outermost first, without the page title (level 1).
     pub section: Vec<String>,
+    /// A pipe-table row: compared on its trimmed cells, so cell padding and outer pipes are a
+    /// normalisation; every other block is compared on all of its lines.
+    pub pipe_row: bool,
 }
 
 impl Block {
-    /// What two copies of this block are compared on: the source for most blocks, the
-    /// trimmed cells for rows (so `|a|` and `| a |` are one row).
+    /// What two copies of this block are compared on: every line of its source (trailing
+    /// spaces aside), except a pipe-table row's trimmed cells (so `|a|` and `| a |` are one
+    /// row). An HTML row keeps its whole source, so text between its cells is compared too.
     pub fn content(&self) -> String {
         match self.kind {
-            BlockKind::TableRow => self.raw_cells.join(" | "),
+            BlockKind::TableRow if self.pipe_row => pipe_row_content(&self.source),
             _ => self
                 .source
                 .lines()
@@ -74,6 +78,19 @@ impl Block {
                 .join("\n"),
         }
     }
+}
+
+/// A pipe-table row without the padding around its cells or its outer pipes: every cell is
+/// compared, even one past the header's count (which a renderer drops, but a reader of the
+/// source sees).
+fn pipe_row_content(source: &str) -> String {
+    let t = source.trim();
+    let t = t.strip_prefix('|').unwrap_or(t);
+    let t = match t.strip_suffix('|') {
+        Some(rest) if !rest.ends_with('\\') => rest,
+        _ => t,
+    };
+    t.split('|').map(str::trim).collect::<Vec<_>>().join(" | ")
 }
 
 /// A page split into blocks.
@@ -128,8 +145,28 @@ impl Lines {
     }
 }
 
+/// Whether `line` (at byte `at` of `body`) opens an HTML comment that is never closed, or
+/// that another `<!--` opens again before it closes: a broken comment, which would otherwise
+/// swallow everything up to some later comment's `-->` (a whole table, the rest of the page).
+fn opens_broken_comment(body: &str, at: usize, line: &str) -> bool {
+    let Some(open) = line.rfind("<!--") else {
+        return false;
+    };
+    if line[open + 4..].contains("-->") {
+        return false;
+    }
+    let rest = &body[at + line.len()..];
+    match (rest.find("-->"), rest.find("<!--")) {
+        (None, _) => true,
+        (Some(close), Some(again)) => again < close,
+        (Some(_), None) => false,
+    }
+}
+
 /// Replaces `:::` container fences (`::: note`, `:::`) with spaces so their contents parse
-/// as ordinary Markdown while every byte offset stays where it was.
+/// as ordinary Markdown while every byte offset stays where it was. A line opening a broken
+/// HTML comment is masked the same way (and compared as a raw block of its own), so the
+/// damage stays on that line.
 fn mask_containers(body: &str) -> (String, Vec<std::ops::Range<usize>>) {
     let mut out = String::with_capacity(body.len());
     let mut masked = Vec::new();
@@ -150,6 +187,8 @@ fn mask_containers(body: &str) -> (String, Vec<std::ops::Range<usize>>) {
                 .chars()
                 .all(|c| !c.is_whitespace() || c == ' ')
             && line.len() - t.len() < 4;
+        let is_container =
+            is_container || (fence.is_none() && opens_broken_comment(body, out.len(), line));
         if is_container {
             masked.push(out.len()..out.len() + line.trim_end_matches(['\n', '\r']).len());
             for c in line.chars() {
@@ -271,6 +310,7 @@ impl<'a> Builder<'a> {
                 header: cells.2,
                 group,
                 section: Vec::new(),
+                pipe_row: false,
             });
             return;
         }
@@ -291,6 +331,7 @@ impl<'a> Builder<'a> {
             header: cells.2,
             group,
             section: self.section.clone(),
+            pipe_row: false,
         });
     }
 
@@ -298,6 +339,15 @@ impl<'a> Builder<'a> {
         if let Some(open) = self.open.take() {
             let text = open.text.trim().to_string();
             if text.is_empty() && open.kind != BlockKind::Code {
+                return;
+            }
+            if open.kind == BlockKind::Paragraph
+                && holds_table_rows(&self.text[open.start..open.end])
+            {
+                // An HTML table that Markdown reads as a paragraph (stray text before its first
+                // tag, a broken line) is still a table to a browser: its rows stay rows, so the
+                // damage stays on the damaged line.
+                self.html_block(open.start, open.end);
                 return;
             }
             let group = if open.kind == BlockKind::ListItem {
@@ -389,9 +439,43 @@ impl<'a> Builder<'a> {
         }
         // Raw blocks were added out of order; everything else is already in page order.
         self.blocks.sort_by_key(|b| b.lines[0]);
+        if !self.text_only {
+            self.cover_every_line();
+        }
         Document {
             blocks: self.blocks,
         }
+    }
+
+    /// Every non-blank line no block covers (front-matter fences, a pipe table's delimiter
+    /// row, link definitions, an empty list item) becomes a raw block, so every byte of the
+    /// page outside blank lines is in some block's source and a change anywhere is drift.
+    fn cover_every_line(&mut self) {
+        let count = self.lines.starts.len();
+        let mut covered = vec![false; count + 1];
+        for b in &self.blocks {
+            for c in &mut covered[b.lines[0]..=b.lines[1].min(count)] {
+                *c = true;
+            }
+        }
+        // One raw block per line, as for HTML markup.
+        let lines: Vec<usize> = (1..=count)
+            .filter(|&l| !covered[l] && !self.source_str(l, l).trim().is_empty())
+            .collect();
+        if lines.is_empty() {
+            return;
+        }
+        for line in lines {
+            let s = self.lines.starts[line - 1];
+            let e = self
+                .lines
+                .starts
+                .get(line)
+                .copied()
+                .unwrap_or(self.text.len());
+            self.raw(s, e);
+        }
+        self.blocks.sort_by_key(|b| b.lines[0]);
     }
 
     /// A block for markup that prints nothing, so a change to it is still drift.
@@ -587,6 +671,9 @@ impl<'a> Builder<'a> {
                         (cells, raw, header),
                         group,
                     );
+                    if let Some(b) = self.blocks.last_mut() {
+                        b.pipe_row = true;
+                    }
                 }
             }
             _ => {}
@@ -616,22 +703,15 @@ impl<'a> Builder<'a> {
                 *c = true;
             }
         }
-        let mut run: Option<(usize, usize)> = None;
+        // One raw block per line: a change to one tag line is a hunk on that line, not on
+        // a run of markup around it.
         let mut raws = Vec::new();
         for (i, c) in covered.iter().enumerate() {
             let line = first + i;
-            let blank = self.source_str(line, line).trim().is_empty();
-            match (c, blank, run) {
-                (false, false, Some((a, _))) => run = Some((a, line)),
-                (false, false, None) => run = Some((line, line)),
-                (_, _, Some(r)) => {
-                    raws.push(r);
-                    run = None;
-                }
-                _ => {}
+            if !c && !self.source_str(line, line).trim().is_empty() {
+                raws.push((line, line));
             }
         }
-        raws.extend(run);
         for (a, b) in raws {
             let s = self.lines.starts[a - 1];
             let e = self.lines.starts.get(b).copied().unwrap_or(self.text.len());
@@ -684,6 +764,14 @@ impl<'a> Builder<'a> {
     }
 }
 
+/// Whether Markdown source holds HTML table rows (`<tr>`, `<td>`, `<th>`).
+fn holds_table_rows(source: &str) -> bool {
+    source.contains('<')
+        && ["<tr", "<td", "<th", "<TR", "<TD", "<TH"]
+            .iter()
+            .any(|t| source.contains(t))
+}
+
 fn heading_level(l: HeadingLevel) -> usize {
     l as usize
 }
@@ -709,7 +797,18 @@ mod tests {
             .filter(|b| b.kind == BlockKind::Raw)
             .map(|b| (b.lines[0], b.text.as_str()))
             .collect();
-        assert_eq!(raw, vec![(19, "::: note"), (21, ":::")]);
+        // Every non-blank line is in a block: the front-matter fences and the delimiter row
+        // too, so a change to them is drift.
+        assert_eq!(
+            raw,
+            vec![
+                (1, "---"),
+                (3, "---"),
+                (16, "|---|---|"),
+                (19, "::: note"),
+                (21, ":::")
+            ]
+        );
         assert_eq!(
             kinds,
             vec![
@@ -725,11 +824,50 @@ mod tests {
                 (BlockKind::Paragraph, [20, 20], "Inside"),
             ]
         );
-        let row = &doc.blocks[8];
+        let row = doc.blocks.iter().find(|b| b.text == "r 1 v").unwrap();
+        assert!(row.pipe_row);
         assert_eq!(row.raw_cells, vec!["r *1*", "v"]);
         assert_eq!(row.section, vec!["S"]);
         assert_eq!(doc.columns(row), vec!["H", "I"]);
-        assert_eq!(doc.blocks[6].level, 2);
+        let nested = doc.blocks.iter().find(|b| b.text == "nested").unwrap();
+        assert_eq!(nested.level, 2);
+    }
+
+    #[test]
+    fn every_byte_of_an_html_row_is_compared() {
+        let a = Document::parse("<table>\n<tr>\n<td>x</td>\n</tr>\n</table>\n");
+        let b = Document::parse("<table>\n<tr>\nstray <td>x</td>\n</tr>\n</table>\n");
+        let row = |d: &Document| {
+            d.blocks
+                .iter()
+                .find(|b| b.kind == BlockKind::TableRow)
+                .unwrap()
+                .content()
+        };
+        assert_ne!(row(&a), row(&b));
+    }
+
+    #[test]
+    fn a_broken_comment_is_a_raw_line_and_the_table_after_it_still_parses() {
+        let doc =
+            Document::parse("<!-- open\n<table>\n<tr><td>x</td></tr>\n</table>\n<!-- c -->\n");
+        let kinds: Vec<_> = doc.blocks.iter().map(|b| (b.kind, b.lines)).collect();
+        assert_eq!(
+            kinds,
+            vec![
+                (BlockKind::Raw, [1, 1]),
+                (BlockKind::Raw, [2, 2]),
+                (BlockKind::TableRow, [3, 3]),
+                (BlockKind::Raw, [4, 4]),
+                (BlockKind::Raw, [5, 5]),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_table_read_as_a_paragraph_keeps_its_rows() {
+        let doc = Document::parse("stray <table>\n    <tr><td>x</td></tr>\n    </table>\n");
+        assert!(doc.blocks.iter().any(|b| b.kind == BlockKind::TableRow));
     }
 
     #[test]

@@ -63,6 +63,9 @@ pub struct Options {
     pub strict_blank_lines: bool,
     /// Time budget of one page's diff; past it the result is approximate (and says so).
     pub timeout: Duration,
+    /// Work out each drifted copy's fixed text (`PageReport::fixed_text`), which `--fix` and
+    /// `--format unified` need; it costs a second comparison per drifted copy.
+    pub restore: bool,
 }
 
 impl Default for Options {
@@ -71,6 +74,7 @@ impl Default for Options {
             ignore: Vec::new(),
             strict_blank_lines: false,
             timeout: Duration::from_secs(2),
+            restore: true,
         }
     }
 }
@@ -196,6 +200,9 @@ pub enum Note {
         /// How many.
         lines: usize,
     },
+    /// A `.txt` copy holds Markdown (front matter, headings with links, tables or bullets), so
+    /// it was compared with the rendered Markdown.
+    TextCopyIsMarkdown,
     /// The diff hit its time limit; the hunks are approximate.
     Timeout {
         /// The limit, in milliseconds.
@@ -262,6 +269,11 @@ pub struct PageReport {
     /// The copy as read (decoded, not normalised), for patches.
     #[serde(skip)]
     pub published_text: String,
+    /// The copy with only its drift replaced by the rendered text, keeping what the
+    /// comparison ignored (ignored lines, line endings, BOM, final newline): what `--fix`
+    /// writes and `--format unified` patches to. Empty for a clean copy.
+    #[serde(skip)]
+    pub fixed_text: String,
 }
 
 /// Totals over all pages.
@@ -417,7 +429,7 @@ pub fn check_with_progress(
             // The template-line map is only worked out for a copy with hunks to place.
             let make = || renderer.template_line_map(&c.page, variant, &expected);
             let tl = TemplateLines::lazy(&make);
-            let analysis = compare_with(&expected, &published, c.format, &tl, opts);
+            let analysis = compare_with(&expected, &published, c.format, &tl, opts, true);
             done.fetch_add(1, Ordering::Relaxed);
             Ok(analysis.into_page(c))
         })
@@ -441,6 +453,11 @@ pub struct Analysis {
     pub expected_text: String,
     /// The copy as given.
     pub published_text: String,
+    /// The copy with only its drift replaced (see [`restore`]); empty when clean.
+    pub fixed_text: String,
+    /// The format the copy was compared in: a `.txt` copy that is really Markdown is
+    /// compared as Markdown.
+    pub format: CopyFormat,
 }
 
 impl Analysis {
@@ -450,7 +467,7 @@ impl Analysis {
             page: c.page.clone(),
             variant: c.variant.clone(),
             published: c.path.display().to_string(),
-            format: c.format,
+            format: self.format,
             status: if self.hunks.is_empty() {
                 Status::Clean
             } else {
@@ -461,6 +478,7 @@ impl Analysis {
             hunks: self.hunks,
             expected_text: self.expected_text,
             published_text: self.published_text,
+            fixed_text: self.fixed_text,
         }
     }
 }
@@ -568,6 +586,7 @@ pub fn compare(
         format,
         &TemplateLines::given(template_lines),
         opts,
+        true,
     )
 }
 
@@ -618,10 +637,17 @@ fn compare_with(
     format: CopyFormat,
     template_lines: &TemplateLines<'_>,
     opts: &Options,
+    fix: bool,
 ) -> Analysis {
     let deadline = Instant::now() + opts.timeout;
     let mut notes = Vec::new();
     let published = normalise(published_raw, Some(&mut notes));
+    let format = if format == CopyFormat::Text && looks_like_markdown(&published) {
+        notes.push(Note::TextCopyIsMarkdown);
+        CopyFormat::Markdown
+    } else {
+        format
+    };
     let (expected_text, hunks, similarity) = match format {
         CopyFormat::Markdown => {
             let expected = normalise(expected_md, None);
@@ -647,7 +673,8 @@ fn compare_with(
             }
         }
         CopyFormat::Text => {
-            let doc = Document::parse(expected_md);
+            // Normalised as the Markdown side is, so a BOM or CR in the page means the same.
+            let doc = Document::parse(&normalise(expected_md, None));
             let text = export::text(&doc);
             let big = text.text.len() + published.len() > PARALLEL_BYTES;
             let (hunks, sim) = join(
@@ -663,13 +690,212 @@ fn compare_with(
             limit_ms: opts.timeout.as_millis().try_into().unwrap_or(u64::MAX),
         });
     }
+    let fixed_text = if hunks.is_empty() || !fix || !opts.restore {
+        String::new()
+    } else {
+        // The smallest fix keeps the copy's blank lines too; where that would leave drift
+        // (a blank line splitting a paragraph), blank lines follow the template.
+        // Markdown only: in a plain-text copy blank lines count under --strict-blank-lines.
+        let keep_blanks = format == CopyFormat::Markdown;
+        // The page as compared: one BOM is encoding on either side, not content.
+        let target = normalise(&expected_text, None);
+        let minimal = restore_with(
+            published_raw,
+            &target,
+            &opts.ignore,
+            keep_blanks,
+            Instant::now() + opts.timeout,
+        );
+        let tl = TemplateLines::given(&[]);
+        let check = compare_with(expected_md, &minimal, format, &tl, opts, false);
+        if check.hunks.is_empty() {
+            minimal
+        } else {
+            restore(published_raw, &target, &opts.ignore)
+        }
+    };
     Analysis {
         similarity,
         notes,
         hunks,
         expected_text,
         published_text: published_raw.to_string(),
+        fixed_text,
+        format,
     }
+}
+
+/// Whether a copy named as plain text is really Markdown: it opens with front matter, or it
+/// has Markdown headings together with links, pipe tables or bullets. The help center's plain
+/// text has none of these (its bullets are `•`).
+pub fn looks_like_markdown(text: &str) -> bool {
+    if text.starts_with("---\n")
+        && crate::frontmatter::split(text).is_some_and(|fm| !fm.entries.is_empty())
+    {
+        return true;
+    }
+    let (mut heading, mut other) = (false, false);
+    for line in text.lines() {
+        let t = line.trim_start();
+        let hashes = t.len() - t.trim_start_matches('#').len();
+        heading |= (1..=6).contains(&hashes) && t[hashes..].starts_with(' ');
+        other |= t.contains("](")
+            || t.starts_with("|---")
+            || t.starts_with("|:--")
+            || t.starts_with("* ")
+            || t.starts_with("::: ");
+        if heading && other {
+            return true;
+        }
+    }
+    false
+}
+
+/// Writes one line and its ending. An empty line ending in `\n` right after a line ending in a
+/// lone `\r` would read as one CRLF, so it ends in `\r` too.
+fn put(out: &mut String, line: &str, end: &str) {
+    out.push_str(line);
+    if line.is_empty() && out.ends_with('\r') && end.starts_with('\n') {
+        out.push('\r');
+    } else {
+        out.push_str(end);
+    }
+}
+
+/// One line of a copy: its text and its line ending (`\r\n`, `\n`, `\r` or none).
+fn split_lines(text: &str) -> Vec<(&str, &str)> {
+    let mut out = Vec::new();
+    let mut rest = text;
+    while !rest.is_empty() {
+        match rest.find(['\n', '\r']) {
+            Some(i) => {
+                let end = if rest[i..].starts_with("\r\n") {
+                    i + 2
+                } else {
+                    i + 1
+                };
+                out.push((&rest[..i], &rest[i..end]));
+                rest = &rest[end..];
+            }
+            None => {
+                out.push((rest, ""));
+                rest = "";
+            }
+        }
+    }
+    out
+}
+
+/// The copy with only the lines that differ from `expected` replaced, keeping what the
+/// comparison ignores: lines matching `ignore` stay where they are, unchanged lines keep their
+/// bytes (line ending, trailing spaces), new lines take the copy's usual line ending, and the
+/// BOM and the final-newline convention stay. A one-word drift in a CRLF copy is a one-line
+/// change.
+pub fn restore(published_raw: &str, expected: &str, ignore: &[Regex]) -> String {
+    let deadline = Instant::now() + Options::default().timeout;
+    restore_with(published_raw, expected, ignore, false, deadline)
+}
+
+/// [`restore`]; with `keep_blanks`, blank-line-only differences stay as the copy has them
+/// too (the smallest patch, but only right where blank lines sit between blocks, so the
+/// caller checks the result).
+fn restore_with(
+    published_raw: &str,
+    expected: &str,
+    ignore: &[Regex],
+    keep_blanks: bool,
+    deadline: Instant,
+) -> String {
+    let (bom, body) = match published_raw.strip_prefix('\u{feff}') {
+        Some(rest) => ("\u{feff}", rest),
+        None => ("", published_raw),
+    };
+    let lines = split_lines(body);
+    let mut counts: HashMap<&str, usize> = HashMap::new();
+    for (_, end) in &lines {
+        if !end.is_empty() {
+            *counts.entry(end).or_default() += 1;
+        }
+    }
+    // The most common ending; ties go to LF, then CRLF.
+    let eol = ["\n", "\r\n", "\r"]
+        .into_iter()
+        .max_by_key(|e| {
+            (
+                counts.get(e).copied().unwrap_or(0),
+                *e == "\n",
+                *e == "\r\n",
+            )
+        })
+        .unwrap_or("\n");
+    let final_newline = lines.last().is_none_or(|(_, end)| !end.is_empty());
+    let key = |l: &str| l.trim_end_matches([' ', '\t']).to_string();
+    let ignored: Vec<bool> = lines
+        .iter()
+        .map(|(l, _)| {
+            let k = key(l);
+            ignore.iter().any(|re| re.is_match(&k))
+        })
+        .collect();
+    let kept: Vec<usize> = (0..lines.len()).filter(|&i| !ignored[i]).collect();
+    let old_keys: Vec<String> = kept.iter().map(|&i| key(lines[i].0)).collect();
+    let old: Vec<&str> = old_keys.iter().map(String::as_str).collect();
+    let new: Vec<&str> = expected.lines().collect();
+    let new_keys: Vec<&str> = new
+        .iter()
+        .map(|l| l.trim_end_matches([' ', '\t']))
+        .collect();
+    // Past the deadline the diff is coarser (a bigger patch), never wrong.
+    let ops = capture_diff_slices_deadline(Algorithm::Myers, &old, &new_keys, Some(deadline));
+    let mut out = String::with_capacity(published_raw.len() + 64);
+    out.push_str(bom);
+    let mut next = 0; // the next copy line not yet written or dropped
+    let emit_ignored_before = |out: &mut String, upto: usize, next: &mut usize| {
+        while *next < upto {
+            if ignored[*next] {
+                let (l, end) = lines[*next];
+                put(out, l, if end.is_empty() { eol } else { end });
+            }
+            *next += 1;
+        }
+    };
+    for op in &ops {
+        let (o, n) = (op.old_range(), op.new_range());
+        match op {
+            DiffOp::Equal { .. } => {
+                for j in o {
+                    let i = kept[j];
+                    emit_ignored_before(&mut out, i, &mut next);
+                    let (l, end) = lines[i];
+                    put(&mut out, l, if end.is_empty() { eol } else { end });
+                    next = i + 1;
+                }
+            }
+            _ => {
+                // Only a difference made of blank lines alone keeps the copy's blank lines.
+                let keep_blanks = keep_blanks
+                    && o.clone().all(|j| old[j].is_empty())
+                    && n.clone().all(|k| new_keys[k].is_empty());
+                for j in o {
+                    let i = kept[j];
+                    emit_ignored_before(&mut out, i, &mut next);
+                    if keep_blanks {
+                        let (l, end) = lines[i];
+                        put(&mut out, l, if end.is_empty() { eol } else { end });
+                    }
+                    next = i + 1;
+                }
+                for l in new[n].iter().filter(|_| !keep_blanks) {
+                    put(&mut out, l, eol);
+                }
+            }
+        }
+    }
+    emit_ignored_before(&mut out, lines.len(), &mut next);
+    if !final_newline && out.ends_with(eol) && out.len() > bom.len() {
+        out.truncate(out.len() - eol.len());
+    }
+    out
 }
 
 /// Above this many bytes (both sides) one copy's analysis is split over two threads; below it
@@ -700,20 +926,29 @@ fn line_similarity(a: &str, b: &str, deadline: Instant) -> f64 {
     (ratio * 10_000.0).round() / 10_000.0
 }
 
-/// Splits text into diff tokens: whitespace runs, words, and Markdown links, inline code and
-/// HTML tags as single tokens (a changed URL is one changed link, not a stream of symbols).
+/// Splits text into diff tokens: whitespace runs, words, and HTML tags. A Markdown link is
+/// split into its brackets, the words of its text and its URL (one token), so a changed word
+/// in a link's text marks that word; inline code is split into its backticks and its words.
 pub fn tokens(s: &str) -> Vec<&str> {
     let mut out = Vec::new();
+    push_tokens(s, &mut out);
+    out
+}
+
+fn push_tokens<'a>(s: &'a str, out: &mut Vec<&'a str>) {
     let mut i = 0;
-    let b = s.as_bytes();
     while i < s.len() {
         let rest = &s[i..];
         let c = rest.chars().next().unwrap_or(' ');
+        if !c.is_whitespace() {
+            if let Some(n) = special(rest, out) {
+                i += n;
+                continue;
+            }
+        }
         let len = if c.is_whitespace() {
             rest.find(|c: char| !c.is_whitespace())
                 .unwrap_or(rest.len())
-        } else if let Some(n) = special_len(rest) {
-            n
         } else {
             let mut n = c.len_utf8();
             for (k, ch) in rest.char_indices().skip(1) {
@@ -726,11 +961,35 @@ pub fn tokens(s: &str) -> Vec<&str> {
             }
             n
         };
-        let _ = b;
         out.push(&s[i..i + len]);
         i += len;
     }
-    out
+}
+
+/// Pushes the tokens of a link, inline code or HTML tag at the start of `s`; its length.
+fn special<'a>(s: &'a str, out: &mut Vec<&'a str>) -> Option<usize> {
+    let n = special_len(s)?;
+    let start = if s.starts_with("![") { 1 } else { 0 };
+    match s[start..].chars().next()? {
+        '[' => {
+            let close = matching(&s[start..], '[', ']')? + start;
+            out.push(&s[..start + 1]);
+            push_tokens(&s[start + 1..close], out);
+            out.push(&s[close..close + 2]);
+            if n - 1 > close + 2 {
+                out.push(&s[close + 2..n - 1]);
+            }
+            out.push(&s[n - 1..n]);
+        }
+        '`' => {
+            let ticks = s.len() - s.trim_start_matches('`').len();
+            out.push(&s[..ticks]);
+            push_tokens(&s[ticks..n - ticks], out);
+            out.push(&s[n - ticks..n]);
+        }
+        _ => out.push(&s[..n]),
+    }
+    Some(n)
 }
 
 fn special_len(s: &str) -> Option<usize> {
@@ -778,11 +1037,73 @@ fn matching(s: &str, open: char, close: char) -> Option<usize> {
     None
 }
 
-/// Word diff from `expected` to `published`, runs of one operation merged.
+/// Word diff from `expected` to `published`, runs of one operation merged. Words are aligned
+/// on the words alone, as `git diff --word-diff` does, each carrying the spaces before it:
+/// aligning on the spaces too pairs up spaces rather than words and marks whole phrases.
+/// Texts whose words are all equal (a spacing change) are diffed with their spaces.
 pub fn word_diff(expected: &str, published: &str, deadline: Instant) -> Vec<Word> {
-    let a = tokens(expected);
-    let b = tokens(published);
-    let ops = capture_diff_slices_deadline(Algorithm::Myers, &a, &b, Some(deadline));
+    let (ta, tb) = (tokens(expected), tokens(published));
+    let (ua, ub) = (units(&ta), units(&tb));
+    let ka: Vec<&str> = ua.iter().map(|u| u.1).collect();
+    let kb: Vec<&str> = ub.iter().map(|u| u.1).collect();
+    if ka == kb {
+        return diff_tokens(&ta, &tb, deadline);
+    }
+    let ops = capture_diff_slices_deadline(Algorithm::Myers, &ka, &kb, Some(deadline));
+    let mut words: Vec<Word> = Vec::new();
+    let mut push = |op: WordOp, us: &[(&str, &str)]| {
+        for (ws, tok) in us {
+            let text = format!("{ws}{tok}");
+            match words.last_mut() {
+                Some(w) if w.op == op => w.text.push_str(&text),
+                _ => words.push(Word { op, text }),
+            }
+        }
+    };
+    for op in &ops {
+        let (o, n) = (op.old_range(), op.new_range());
+        match op {
+            DiffOp::Equal { .. } => push(WordOp::Equal, &ua[o]),
+            DiffOp::Delete { .. } => push(WordOp::Delete, &ua[o]),
+            DiffOp::Insert { .. } => push(WordOp::Insert, &ub[n]),
+            DiffOp::Replace { .. } => {
+                push(WordOp::Delete, &ua[o]);
+                push(WordOp::Insert, &ub[n]);
+            }
+        }
+    }
+    // The expected side's trailing spaces, if any, stay unchanged text.
+    let tail = &expected[expected.trim_end().len()..];
+    if !tail.is_empty() {
+        push(WordOp::Equal, &[(tail, "")]);
+    }
+    group_runs(words)
+}
+
+/// Tokens as (spaces before, word) pairs; trailing spaces are left out.
+fn units<'a>(toks: &[&'a str]) -> Vec<(&'a str, &'a str)> {
+    let mut out = Vec::with_capacity(toks.len() / 2 + 1);
+    let mut ws = "";
+    for t in toks {
+        if t.starts_with(char::is_whitespace) {
+            ws = t;
+        } else {
+            out.push((ws, *t));
+            ws = "";
+        }
+    }
+    out
+}
+
+/// Line diff of a code block: a changed line is marked whole, as code is read by line.
+pub fn line_diff(expected: &str, published: &str, deadline: Instant) -> Vec<Word> {
+    let a: Vec<&str> = expected.split_inclusive('\n').collect();
+    let b: Vec<&str> = published.split_inclusive('\n').collect();
+    diff_tokens(&a, &b, deadline)
+}
+
+fn diff_tokens(a: &[&str], b: &[&str], deadline: Instant) -> Vec<Word> {
+    let ops = capture_diff_slices_deadline(Algorithm::Myers, a, b, Some(deadline));
     let mut words: Vec<Word> = Vec::new();
     let mut push = |op: WordOp, toks: &[&str]| {
         if toks.is_empty() {
@@ -806,7 +1127,74 @@ pub fn word_diff(expected: &str, published: &str, deadline: Instant) -> Vec<Word
             }
         }
     }
-    words
+    group_runs(words)
+}
+
+/// The semantic clean-up pass: an unchanged run of only spaces (or punctuation) between two
+/// changes is folded into both sides, and each change region becomes one deletion then one
+/// insertion, so `Beginning with` -> `Do not perform backups on` reads as one replaced phrase
+/// rather than alternating word pairs. Unchanged words are never folded in, so no more words
+/// are marked than a word diff marks.
+fn group_runs(words: Vec<Word>) -> Vec<Word> {
+    let filler = |w: &Word| w.op == WordOp::Equal && !w.text.chars().any(char::is_alphanumeric);
+    let mut out: Vec<Word> = Vec::with_capacity(words.len());
+    let mut del = String::new();
+    let mut ins = String::new();
+    let mut i = 0;
+    let flush = |out: &mut Vec<Word>, del: &mut String, ins: &mut String| {
+        // A replaced phrase's shared leading spaces are unchanged text, not part of the change.
+        if !del.is_empty() && !ins.is_empty() {
+            let lead = del
+                .char_indices()
+                .zip(ins.chars())
+                .find(|((_, a), b)| !a.is_whitespace() || a != b)
+                .map_or(del.len().min(ins.len()), |((i, _), _)| i);
+            if lead > 0 && lead < del.len() && lead < ins.len() {
+                let spaces: String = del.drain(..lead).collect();
+                ins.drain(..lead);
+                match out.last_mut() {
+                    Some(last) if last.op == WordOp::Equal => last.text.push_str(&spaces),
+                    _ => out.push(Word {
+                        op: WordOp::Equal,
+                        text: spaces,
+                    }),
+                }
+            }
+        }
+        for (op, text) in [(WordOp::Delete, del), (WordOp::Insert, ins)] {
+            if !text.is_empty() {
+                out.push(Word {
+                    op,
+                    text: std::mem::take(text),
+                });
+            }
+        }
+    };
+    while i < words.len() {
+        let w = &words[i];
+        match w.op {
+            WordOp::Delete => del.push_str(&w.text),
+            WordOp::Insert => ins.push_str(&w.text),
+            WordOp::Equal => {
+                let inside = !(del.is_empty() && ins.is_empty())
+                    && filler(w)
+                    && words.get(i + 1).is_some_and(|n| n.op != WordOp::Equal);
+                if inside {
+                    del.push_str(&w.text);
+                    ins.push_str(&w.text);
+                } else {
+                    flush(&mut out, &mut del, &mut ins);
+                    match out.last_mut() {
+                        Some(last) if last.op == WordOp::Equal => last.text.push_str(&w.text),
+                        _ => out.push(w.clone()),
+                    }
+                }
+            }
+        }
+        i += 1;
+    }
+    flush(&mut out, &mut del, &mut ins);
+    out
 }
 
 fn similarity(a: &str, b: &str) -> f32 {
@@ -1141,7 +1529,9 @@ fn hunk(
     // Show the lines as written; blocks were matched on their content.
     let expected = e.map(|b| b.source.clone());
     let published = p.map(|b| b.source.clone());
-    let words = word_diff(
+    let code = e.or(p).is_some_and(|b| b.kind == BlockKind::Code);
+    let diff = if code { line_diff } else { word_diff };
+    let words = diff(
         expected.as_deref().unwrap_or(""),
         published.as_deref().unwrap_or(""),
         deadline,
@@ -1278,21 +1668,75 @@ mod tests {
     use super::*;
 
     #[test]
-    fn tokens_keep_links_and_code_whole() {
+    fn tokens_split_links_and_code_into_words() {
         assert_eq!(
             tokens("see [the docs](/a b) and `x y`."),
             vec![
-                "see",
-                " ",
-                "[the docs](/a b)",
-                " ",
-                "and",
-                " ",
-                "`x y`",
-                "."
+                "see", " ", "[", "the", " ", "docs", "](", "/a b", ")", " ", "and", " ", "`", "x",
+                " ", "y", "`", "."
             ]
         );
+        assert_eq!(
+            tokens("![alt](i.png)"),
+            vec!["![", "alt", "](", "i.png", ")"]
+        );
         assert_eq!(tokens("a<b>c</b>"), vec!["a", "<b>", "c", "</b>"]);
+    }
+
+    fn marked(words: &[Word]) -> Vec<(WordOp, &str)> {
+        words
+            .iter()
+            .filter(|w| w.op != WordOp::Equal)
+            .map(|w| (w.op, w.text.as_str()))
+            .collect()
+    }
+
+    #[test]
+    fn a_word_dropped_inside_a_link_marks_that_word() {
+        let far = Instant::now() + Duration::from_secs(5);
+        let w = word_diff(
+            "for [backing up the Private SaaS](/private-saas/dr) using",
+            "for [backing up Private SaaS](/private-saas/dr) using",
+            far,
+        );
+        assert_eq!(marked(&w), vec![(WordOp::Delete, " the")]);
+        let w = word_diff("run `a --b c`", "run `a --x c`", far);
+        assert_eq!(
+            marked(&w),
+            vec![(WordOp::Delete, "--b"), (WordOp::Insert, "--x")]
+        );
+        let w = word_diff("[docs](/old)", "[docs](/new)", far);
+        assert_eq!(
+            marked(&w),
+            vec![(WordOp::Delete, "/old"), (WordOp::Insert, "/new")]
+        );
+    }
+
+    #[test]
+    fn neighbouring_word_changes_are_one_run() {
+        let far = Instant::now() + Duration::from_secs(5);
+        let w = word_diff(
+            "x. Beginning with version 1",
+            "x. Do not perform backups on version 1",
+            far,
+        );
+        assert_eq!(
+            marked(&w),
+            vec![
+                (WordOp::Delete, "Beginning with"),
+                (WordOp::Insert, "Do not perform backups on")
+            ]
+        );
+    }
+
+    #[test]
+    fn code_blocks_diff_by_line() {
+        let far = Instant::now() + Duration::from_secs(5);
+        let w = line_diff("```\na b\nc d\n```", "```\na b\nc e\n```", far);
+        assert_eq!(
+            marked(&w),
+            vec![(WordOp::Delete, "c d\n"), (WordOp::Insert, "c e\n")]
+        );
     }
 
     proptest::proptest! {

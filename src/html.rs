@@ -74,6 +74,8 @@ struct Cell {
 
 struct Row {
     start: usize,
+    /// End of the last cell's end tag: where the row ends when no `</tr>` closes it.
+    end: Option<usize>,
     header: bool,
     all_th: bool,
     cells: Vec<String>,
@@ -122,9 +124,16 @@ impl Reducer<'_> {
         }
     }
 
-    fn end_row(&mut self, at: usize) {
+    /// Ends the open row at `at`; `explicit` when a `</tr>` ends it. A row nothing closes
+    /// (a lost or broken `</tr>`) ends with its last cell, so the lines after it stay markup
+    /// of their own.
+    fn end_row(&mut self, at: usize, explicit: bool) {
         self.end_cell(at);
         if let Some(row) = self.row.take() {
+            let at = match row.end {
+                Some(end) if !explicit => end.min(at),
+                _ => at,
+            };
             if !row.cells.is_empty() {
                 self.pieces.push(Piece {
                     kind: PieceKind::Row {
@@ -148,6 +157,17 @@ impl Reducer<'_> {
             // Whitespace between cells.
         } else {
             if !s.trim().is_empty() {
+                // The piece spans its text, not the whitespace (and so the lines) around it.
+                let src = self.src.get(span.clone()).unwrap_or("");
+                let (lead, trail) = if src.trim().is_empty() {
+                    (0, 0)
+                } else {
+                    (
+                        src.len() - src.trim_start().len(),
+                        src.len() - src.trim_end().len(),
+                    )
+                };
+                let span = span.start + lead..span.end - trail;
                 match self.text_range.as_mut() {
                     Some(r) => r.end = span.end,
                     None => self.text_range = Some(span),
@@ -174,9 +194,10 @@ impl Reducer<'_> {
             "tbody" | "tfoot" => self.in_thead = false,
             "tr" => {
                 self.flush_text();
-                self.end_row(span.start);
+                self.end_row(span.start, false);
                 self.row = Some(Row {
                     start: span.start,
+                    end: None,
                     header: self.in_thead,
                     all_th: true,
                     cells: Vec::new(),
@@ -189,6 +210,7 @@ impl Reducer<'_> {
                     self.flush_text();
                     self.row = Some(Row {
                         start: span.start,
+                        end: None,
                         header: self.in_thead,
                         all_th: true,
                         cells: Vec::new(),
@@ -197,6 +219,7 @@ impl Reducer<'_> {
                 }
                 if let Some(row) = self.row.as_mut() {
                     row.all_th &= name == "th";
+                    row.end = None;
                 }
                 self.cell = Some(Cell {
                     text: String::new(),
@@ -212,10 +235,15 @@ impl Reducer<'_> {
 
     fn end_tag(&mut self, name: &str, span: Range<usize>) {
         match name {
-            "td" | "th" => self.end_cell(span.start),
-            "tr" => self.end_row(span.end),
+            "td" | "th" => {
+                self.end_cell(span.start);
+                if let Some(row) = self.row.as_mut() {
+                    row.end = Some(span.end);
+                }
+            }
+            "tr" => self.end_row(span.end, true),
             "table" => {
-                self.end_row(span.start);
+                self.end_row(span.start, false);
                 self.in_thead = false;
             }
             "thead" => self.in_thead = false,
@@ -228,8 +256,60 @@ impl Reducer<'_> {
     }
 }
 
-/// Splits an HTML fragment into table rows and paragraphs of plain text.
+/// Splits an HTML fragment into table rows and paragraphs of plain text. A tag broken across
+/// lines (an unclosed quote or a missing `>` that swallows the tags on later lines) is cut
+/// off at the end of its line and the rest read afresh, so the damage stays on that line.
 pub fn reduce(fragment: &str) -> Vec<Piece> {
+    let mut pieces = Vec::new();
+    let mut offset = 0;
+    // Each cut reads the rest again; past this many, the rest is read as it is.
+    for round in 0..=MAX_CUTS {
+        let rest = &fragment[offset..];
+        let (mut found, broken) = reduce_whole(rest);
+        let cut = broken
+            .filter(|_| round < MAX_CUTS)
+            .and_then(|at| rest[at..].find('\n').map(|i| at + i + 1))
+            .filter(|&cut| cut < rest.len());
+        if let Some(cut) = cut {
+            // Up to the broken line's end; the broken tag there now runs to the end and drops.
+            found = reduce_whole(&rest[..cut]).0;
+        }
+        pieces.extend(found.into_iter().map(|mut p| {
+            p.range = p.range.start + offset..p.range.end + offset;
+            if let PieceKind::Row { header, table } = p.kind {
+                // Tables after a cut count on from those before it.
+                p.kind = PieceKind::Row {
+                    header,
+                    table: table + round * 1_000_000,
+                };
+            }
+            p
+        }));
+        match cut {
+            Some(cut) => offset += cut,
+            None => break,
+        }
+    }
+    pieces
+}
+
+/// Most broken tags [`reduce`] cuts at in one fragment.
+const MAX_CUTS: usize = 64;
+
+/// Whether a tag's source runs over a line end into what reads as another tag.
+fn swallows_tags(tag: &str) -> bool {
+    let Some(nl) = tag.find('\n') else {
+        return false;
+    };
+    let rest = &tag.as_bytes()[nl..];
+    rest.windows(2)
+        .any(|w| w[0] == b'<' && (w[1].is_ascii_alphabetic() || w[1] == b'/' || w[1] == b'!'))
+}
+
+/// [`reduce`] in one pass of the tokenizer, with where the first tag that swallows tags on
+/// later lines starts.
+fn reduce_whole(fragment: &str) -> (Vec<Piece>, Option<usize>) {
+    let mut broken: Option<usize> = None;
     let mut r = Reducer {
         src: fragment,
         ..Default::default()
@@ -249,9 +329,19 @@ pub fn reduce(fragment: &str) -> Vec<Piece> {
             }
             CallbackEvent::CloseStartTag { .. } => {
                 let name = std::mem::take(&mut tag_name);
+                let tag = fragment.get(tag_start..span.end).unwrap_or("");
+                if broken.is_none() && swallows_tags(tag) {
+                    broken = Some(tag_start);
+                }
                 r.start_tag(&lower(&name), tag_start..span.end);
             }
-            CallbackEvent::EndTag { name } => r.end_tag(&lower(name), span.start..span.end),
+            CallbackEvent::EndTag { name } => {
+                let tag = fragment.get(span.start..span.end).unwrap_or("");
+                if broken.is_none() && swallows_tags(tag) {
+                    broken = Some(span.start);
+                }
+                r.end_tag(&lower(name), span.start..span.end)
+            }
             CallbackEvent::String { value } => {
                 r.push_text(&String::from_utf8_lossy(value), span.start..span.end)
             }
@@ -268,9 +358,9 @@ pub fn reduce(fragment: &str) -> Vec<Piece> {
         match never {}
     });
     let end = fragment.len();
-    r.end_row(end);
+    r.end_row(end, false);
     r.flush_text();
-    r.pieces
+    (r.pieces, broken)
 }
 
 /// A tag name as lower-case text, borrowed when it already is (the tokenizer lower-cases
@@ -361,7 +451,7 @@ mod tests {
                 Token::Comment(_) | Token::Doctype(_) | Token::Error(_) => {}
             }
         }
-        r.end_row(fragment.len());
+        r.end_row(fragment.len(), false);
         r.flush_text();
         let mut inline = String::new();
         for token in Tokenizer::new(fragment).flatten() {
@@ -415,16 +505,42 @@ mod tests {
         ) {
             let html: String = parts.concat();
             let (pieces, inline) = reference(&html);
-            proptest::prop_assert_eq!(reduce(&html), pieces);
+            proptest::prop_assert_eq!(reduce_whole(&html).0, pieces);
             proptest::prop_assert_eq!(inline_text(&html), inline);
         }
 
         #[test]
         fn borrowed_events_match_on_any_text(html in "\\PC{0,80}") {
             let (pieces, inline) = reference(&html);
-            proptest::prop_assert_eq!(reduce(&html), pieces);
+            proptest::prop_assert_eq!(reduce_whole(&html).0, pieces);
             proptest::prop_assert_eq!(inline_text(&html), inline);
         }
+    }
+
+    #[test]
+    fn a_row_nothing_closes_ends_with_its_last_cell() {
+        let html = "<table>\n<tr>\n<td>a</td>\n</>\n</table>";
+        let pieces = reduce(html);
+        assert_eq!(pieces.len(), 1);
+        assert_eq!(&html[pieces[0].range.clone()], "<tr>\n<td>a</td>");
+    }
+
+    #[test]
+    fn text_pieces_span_their_text_not_the_lines_around_it() {
+        let html = "<table>\n  stray  \n<tr><td>a</td></tr>\n</table>";
+        let pieces = reduce(html);
+        assert_eq!(&html[pieces[0].range.clone()], "stray");
+    }
+
+    #[test]
+    fn a_tag_broken_across_lines_is_cut_at_its_line() {
+        let html = "<table class=\"t>\n<tr><td>a</td></tr>\n<tr><td><a href=\"/x\">b</a></td></tr>\n</table>";
+        let rows: Vec<_> = reduce(html)
+            .into_iter()
+            .filter(|p| matches!(p.kind, PieceKind::Row { .. }))
+            .map(|p| p.cells)
+            .collect();
+        assert_eq!(rows, vec![vec!["a"], vec!["b"]]);
     }
 
     #[test]

@@ -628,6 +628,7 @@ fn cmd_diff(root: &std::path::Path, args: DiffArgs) -> Result<ExitCode> {
     patterns.extend(args.ignore.iter().cloned());
     let opts = drift::Options {
         strict_blank_lines: args.strict_blank_lines,
+        restore: args.fix || matches!(args.format, DiffFormat::Unified),
         ..Default::default()
     }
     .with_ignores(&patterns)?;
@@ -666,7 +667,8 @@ fn cmd_diff(root: &std::path::Path, args: DiffArgs) -> Result<ExitCode> {
         {
             output::replace_file(
                 std::path::Path::new(&page.published),
-                page.expected_text.as_bytes(),
+                // Only the drifted lines change: ignored lines, line endings and BOM stay.
+                page.fixed_text.as_bytes(),
             )?;
             let _ = writeln!(
                 stdout,

@@ -190,7 +190,12 @@ fn markdown_links_copy_lines_and_shows_each_hunk_once() {
         "{out}"
     );
     // The changed row appears once (as marked words), not as -, + and ! lines.
-    assert_eq!(out.matches("backing up Private SaaS").count(), 1, "{out}");
+    assert_eq!(
+        out.matches("[backing up[- the-] Private SaaS]").count(),
+        1,
+        "{out}"
+    );
+    assert_eq!(out.matches("Command-Line Tools").count(), 1, "{out}");
     assert!(out.contains("| roles-and-responsibilities | private-saas | [<code>"));
     // Without the environment, no links.
     let a = docvar(&root())

@@ -40,7 +40,7 @@ fn git(dir: &Path, args: &[&str]) {
 
 /// The project copied, committed, then the template changed in two lines: one no copy
 /// touched ("Initial installation;") and one the Private SaaS copy drifted on (its
-/// "Backing Up" row dropped "the" inside the same link).
+/// "Backing Up" row dropped "the", the very word the template now changes to "your").
 fn changed_project() -> tempfile::TempDir {
     let dir = project_copy();
     git(dir.path(), &["init", "-q"]);
@@ -55,7 +55,7 @@ fn changed_project() -> tempfile::TempDir {
         )
         .replace(
             "[backing up the {{product}}]",
-            "[backing up the {{product}} data]",
+            "[backing up your {{product}}]",
         );
     assert_eq!(line_changes(&t, &changed).len(), 4);
     std::fs::write(&path, changed).unwrap();
@@ -109,7 +109,7 @@ fn assert_updated(dir: &Path, before: &BTreeMap<String, Vec<u8>>) {
     assert_eq!(changes[5], "+47 =======");
     assert!(
         changes[6].starts_with("+48 |Backing Up|")
-            && changes[6].contains("[backing up the Private SaaS data]")
+            && changes[6].contains("[backing up your Private SaaS]")
     );
     assert_eq!(changes[7], "+49 >>>>>>> template");
     assert!(ps
@@ -128,14 +128,14 @@ fn assert_updated(dir: &Path, before: &BTreeMap<String, Vec<u8>>) {
     let changes = line_changes(&old(PA_MD), &pa);
     assert_eq!(changes.len(), 4, "{changes:#?}");
     assert!(pa.contains("* Initial installation and configuration;"));
-    assert!(pa.contains("[backing up the PSaaS Appliance data]"));
+    assert!(pa.contains("[backing up your PSaaS Appliance]"));
     assert!(pa.contains("### Keep Reading\n") && !pa.contains("## Further Reading"));
     // Its plain text: both changes in help-center text, the site chrome kept, no final newline.
     let txt = read(dir, PA_TXT);
     let changes = line_changes(&old(PA_TXT), &txt);
     assert_eq!(changes.len(), 4, "{changes:#?}");
     assert!(txt.contains("  • Initial installation and configuration;\n"));
-    assert!(txt.contains("backing up the PSaaS Appliance data using"));
+    assert!(txt.contains("backing up your PSaaS Appliance using"));
     assert!(txt.ends_with("Keep Reading\n\nWas this article helpful?"));
     // The Disaster Recovery copy's template did not change.
     assert_eq!(read(dir, PA_DR).as_bytes(), &before[PA_DR][..]);

@@ -396,6 +396,7 @@ mod tests {
             hunks,
             expected_text: String::new(),
             published_text: String::new(),
+            fixed_text: String::new(),
         }
     }
 

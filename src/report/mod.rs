@@ -287,6 +287,7 @@ pub fn note_text(n: &Note) -> String {
                 plural(*lines, "extra blank line")
             )
         }
+        Note::TextCopyIsMarkdown => "the plain-text copy is Markdown (front matter, headings, links or tables), so it was compared with the rendered Markdown".to_string(),
         Note::Timeout { limit_ms } => format!(
             "the diff hit its {:.1} s time limit; the hunks are approximate",
             *limit_ms as f64 / 1000.0

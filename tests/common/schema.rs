@@ -9,9 +9,27 @@ use serde_json::Value;
 
 /// Keywords understood here; annotations are accepted and ignored.
 const KNOWN: &[&str] = &[
-    "$schema", "id", "title", "description", "default", "format", "definitions", "$ref",
-    "type", "enum", "properties", "additionalProperties", "required", "items", "minItems",
-    "uniqueItems", "minimum", "maximum", "pattern", "anyOf", "oneOf",
+    "$schema",
+    "id",
+    "title",
+    "description",
+    "default",
+    "format",
+    "definitions",
+    "$ref",
+    "type",
+    "enum",
+    "properties",
+    "additionalProperties",
+    "required",
+    "items",
+    "minItems",
+    "uniqueItems",
+    "minimum",
+    "maximum",
+    "pattern",
+    "anyOf",
+    "oneOf",
 ];
 
 /// Validates `doc` against `schema` (whose `$ref`s point into its own `definitions`); returns
@@ -32,7 +50,9 @@ fn check(root: &Value, s: &Value, v: &Value, at: &str, errors: &mut Vec<String>)
     };
     for k in s.keys() {
         if !KNOWN.contains(&k.as_str()) {
-            errors.push(format!("{at}: schema keyword {k:?} is not supported by this checker"));
+            errors.push(format!(
+                "{at}: schema keyword {k:?} is not supported by this checker"
+            ));
         }
     }
     if let Some(r) = s.get("$ref").and_then(Value::as_str) {
@@ -64,10 +84,16 @@ fn check(root: &Value, s: &Value, v: &Value, at: &str, errors: &mut Vec<String>)
         }
     }
     if let Some(n) = v.as_f64() {
-        if s.get("minimum").and_then(Value::as_f64).is_some_and(|m| n < m) {
+        if s.get("minimum")
+            .and_then(Value::as_f64)
+            .is_some_and(|m| n < m)
+        {
             errors.push(format!("{at}: {n} is below the minimum"));
         }
-        if s.get("maximum").and_then(Value::as_f64).is_some_and(|m| n > m) {
+        if s.get("maximum")
+            .and_then(Value::as_f64)
+            .is_some_and(|m| n > m)
+        {
             errors.push(format!("{at}: {n} is above the maximum"));
         }
     }
@@ -91,7 +117,12 @@ fn check(root: &Value, s: &Value, v: &Value, at: &str, errors: &mut Vec<String>)
         }
     }
     if let Some(obj) = v.as_object() {
-        for r in s.get("required").and_then(Value::as_array).into_iter().flatten() {
+        for r in s
+            .get("required")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
             let r = r.as_str().unwrap_or_default();
             if !obj.contains_key(r) {
                 errors.push(format!("{at}: missing required property {r:?}"));
@@ -159,7 +190,11 @@ fn the_checker_catches_each_keyword() {
         },
         "definitions": {"n": {"type": "integer", "minimum": 0, "maximum": 9}}
     });
-    assert!(validate(&schema, &serde_json::json!({"a": [1, 2], "s": "xa", "o": 3})).is_ok());
+    assert!(validate(
+        &schema,
+        &serde_json::json!({"a": [1, 2], "s": "xa", "o": 3})
+    )
+    .is_ok());
     for bad in [
         serde_json::json!({}),
         serde_json::json!({"a": []}),
