@@ -714,7 +714,7 @@ fn cmd_infer(root: &std::path::Path, args: InferArgs) -> Result<ExitCode> {
         let text = docvar::drift::read_copy(file)?;
         let slug = match args.variants.get(i) {
             Some(s) => s.clone(),
-            None => infer::slug_for(root, file)?,
+            None => infer::slug_for(root, &args.page, file)?,
         };
         copies.push((slug, text));
         published.push(infer::published_path(root, file));
@@ -860,7 +860,7 @@ fn cmd_infer(root: &std::path::Path, args: InferArgs) -> Result<ExitCode> {
         use_color(args.color),
     ));
     if !args.dry_run {
-        infer::write(&plan)?;
+        infer::write(root, &plan)?;
     }
     let _ = std::io::stdout().lock().write_all(out.as_bytes());
     if args.dry_run {

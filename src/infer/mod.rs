@@ -43,8 +43,9 @@ use rayon::prelude::*;
 use similar::{capture_diff_slices, capture_diff_slices_deadline, Algorithm, DiffOp};
 
 use crate::drift;
-use crate::error::{read_text, Error, Result};
+use crate::error::{Error, Result};
 use crate::frontmatter;
+use crate::fsguard;
 use crate::project::{self, Config, PageTemplate, Project, Variant, VariantPage};
 
 /// Copies whose word similarity to the first copy is below this are not near-duplicates.
@@ -184,23 +185,55 @@ impl Inferred {
         self.emit();
     }
 
-    /// Renders the template for copy `i` the way `docvar generate` does (no escaping, strict
-    /// variables), with the inferred variables, overrides and front matter.
-    pub fn render(&self, i: usize) -> std::result::Result<String, String> {
-        let mut hb = handlebars::Handlebars::new();
-        hb.register_escape_fn(handlebars::no_escape);
-        hb.set_strict_mode(true);
-        let mut ctx = serde_json::Map::new();
-        for (k, v) in self.vars(i).into_iter().chain(self.overrides(i)) {
-            ctx.insert(k, serde_json::Value::String(v));
+    /// The inferred template and variables as an in-memory project (one variant per copy,
+    /// in input order), for rendering and checking them the way `docvar generate` does.
+    pub fn project(&self) -> Project {
+        let table = |pairs: Vec<(String, String)>| -> toml::Table {
+            pairs
+                .into_iter()
+                .map(|(k, v)| (k, toml::Value::String(v)))
+                .collect()
+        };
+        let variants = (0..self.slugs.len())
+            .map(|i| {
+                let mut pages = BTreeMap::new();
+                pages.insert(
+                    self.page.clone(),
+                    VariantPage {
+                        published: Vec::new(),
+                        front_matter: self.front_matter[i].clone(),
+                        vars: table(self.overrides(i)),
+                    },
+                );
+                Variant {
+                    slug: self.slugs[i].clone(),
+                    path: PathBuf::from(format!("variants/{}.toml", self.slugs[i])),
+                    source: String::new(),
+                    vars: table(self.vars(i)),
+                    pages,
+                }
+            })
+            .collect();
+        Project {
+            root: PathBuf::from("."),
+            config: Config::default(),
+            pages: vec![PageTemplate {
+                name: self.page.clone(),
+                path: PathBuf::from(format!("templates/{}.md.hbs", self.page)),
+                source: self.template.clone(),
+            }],
+            partials: Vec::new(),
+            variants,
         }
-        ctx.insert("slug".into(), self.slugs[i].clone().into());
-        ctx.insert("page".into(), self.page.clone().into());
-        ctx.insert(
-            "front_matter".into(),
-            frontmatter::to_yaml(&self.front_matter[i]).into(),
-        );
-        hb.render_template(&self.template, &serde_json::Value::Object(ctx))
+    }
+
+    /// Renders the template for copy `i` with the inferred variables, overrides and front
+    /// matter, through the same [`Renderer`](crate::render::Renderer) `docvar generate` uses.
+    pub fn render(&self, i: usize) -> std::result::Result<String, String> {
+        let project = self.project();
+        let renderer = crate::render::Renderer::new(&project).map_err(|e| e.to_string())?;
+        renderer
+            .render(&self.page, &project.variants[i])
             .map_err(|e| e.to_string())
     }
 

@@ -28,41 +28,6 @@ pub struct VariantEdit {
     pub after: String,
 }
 
-pub(super) fn variant_files(
-    root: &Path,
-    config: &Config,
-) -> Result<Vec<(String, PathBuf, String)>> {
-    let dir = project::join(root, &config.variants);
-    let mut out = Vec::new();
-    let Ok(entries) = std::fs::read_dir(&dir) else {
-        return Ok(out);
-    };
-    let mut paths: Vec<PathBuf> = entries
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| {
-            p.extension().is_some_and(|e| e == "toml")
-                && !p
-                    .file_name()
-                    .is_some_and(|n| n.to_string_lossy().starts_with('.'))
-        })
-        .collect();
-    paths.sort();
-    for path in paths {
-        let text = read_text(&path)?;
-        let stem = path
-            .file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let slug = text
-            .parse::<toml::Table>()
-            .ok()
-            .and_then(|t| t.get("slug").and_then(|s| s.as_str().map(String::from)))
-            .unwrap_or(stem);
-        out.push((slug, path, text));
-    }
-    Ok(out)
-}
-
 pub(super) fn same_file(a: &Path, b: &Path) -> bool {
     match (a.canonicalize(), b.canonicalize()) {
         (Ok(x), Ok(y)) => x == y,
@@ -72,27 +37,15 @@ pub(super) fn same_file(a: &Path, b: &Path) -> bool {
 
 /// The variant of a copy without `--variant`: the variant file that lists it as published
 /// (any page), else the name of its folder.
-pub fn slug_for(root: &Path, file: &Path) -> Result<String> {
-    let config = Config::load(root)?;
-    for (slug, _, text) in variant_files(root, &config)? {
-        let Ok(table) = text.parse::<toml::Table>() else {
-            continue;
-        };
-        let Some(pages) = table.get("pages").and_then(|p| p.as_table()) else {
-            continue;
-        };
-        for settings in pages.values() {
-            let listed: Vec<&str> = match settings.get("published") {
-                Some(toml::Value::String(s)) => vec![s.as_str()],
-                Some(toml::Value::Array(a)) => a.iter().filter_map(|v| v.as_str()).collect(),
-                _ => Vec::new(),
-            };
-            if listed
-                .iter()
-                .any(|p| same_file(&project::join(root, Path::new(p)), file))
-            {
-                return Ok(slug);
-            }
+pub fn slug_for(root: &Path, page: &str, file: &Path) -> Result<String> {
+    let project = Project::load_variants(root, page)?;
+    for v in &project.variants {
+        let listed = v.pages.values().flat_map(|p| &p.published);
+        if listed
+            .into_iter()
+            .any(|p| same_file(&project.path(p), file))
+        {
+            return Ok(v.slug.clone());
         }
     }
     file.canonicalize()
@@ -109,50 +62,30 @@ pub fn slug_for(root: &Path, file: &Path) -> Result<String> {
         })
 }
 
-/// How a copy is listed in `published`: relative to the project root when inside it.
+/// How a copy is listed in `published`: relative to the project root, with `../` for a copy
+/// outside it, so the variant files and the patches made from them work from any checkout.
 pub fn published_path(root: &Path, file: &Path) -> String {
     let abs = file.canonicalize().unwrap_or_else(|_| file.to_path_buf());
-    let rel = root
-        .canonicalize()
-        .ok()
-        .and_then(|r| abs.strip_prefix(r).ok().map(Path::to_path_buf));
-    match rel {
-        Some(r) => r
-            .components()
-            .map(|c| c.as_os_str().to_string_lossy().into_owned())
-            .collect::<Vec<_>>()
-            .join("/"),
-        None => abs.display().to_string(),
+    let Ok(base) = root.canonicalize() else {
+        return abs.display().to_string();
+    };
+    let (a, b): (Vec<_>, Vec<_>) = (abs.components().collect(), base.components().collect());
+    let common = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
+    if common == 0 {
+        // Another drive (Windows): nothing relative reaches it.
+        return abs.display().to_string();
     }
+    let ups = std::iter::repeat_n("..".to_string(), b.len() - common);
+    let downs = a[common..]
+        .iter()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned());
+    ups.chain(downs).collect::<Vec<_>>().join("/")
 }
 
-pub(super) const RESERVED: &[&str] = &[
-    "slug",
-    "page",
-    "front_matter",
-    "this",
-    "if",
-    "unless",
-    "each",
-    "with",
-    "lookup",
-    "raw",
-    "log",
-    "eq",
-    "ne",
-    "gt",
-    "gte",
-    "lt",
-    "lte",
-    "and",
-    "or",
-    "not",
-    "len",
-    "else",
-];
-
 pub(super) fn usable_name(name: &str) -> bool {
-    !RESERVED.contains(&name)
+    !crate::render::BUILTIN_VARS.contains(&name)
+        && !crate::render::BUILTIN_HELPERS.contains(&name)
+        && !matches!(name, "this" | "else")
         && name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
         && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
@@ -174,20 +107,20 @@ pub(super) fn str_var<'t>(
 /// the rest under `[vars]`, records each copy in `published`, and sets per-variant front
 /// matter and `exact` overrides. Renames variables in `inferred` to the names chosen.
 pub fn plan(root: &Path, inferred: &mut Inferred, published: &[String]) -> Result<Plan> {
-    let config = Config::load(root)?;
     project::check_name("page", &inferred.page).map_err(Error::msg)?;
     for s in &inferred.slugs {
         project::check_name("variant slug", s).map_err(Error::msg)?;
     }
-    let files = variant_files(root, &config)?;
+    let project = Project::load_variants(root, &inferred.page)?;
+    let config = &project.config;
     let mut docs: Vec<(PathBuf, Option<String>, toml_edit::DocumentMut)> = Vec::new();
     for slug in &inferred.slugs {
-        match files.iter().find(|f| &f.0 == slug) {
-            Some((_, path, text)) => {
-                let doc = text.parse::<toml_edit::DocumentMut>().map_err(|e| {
-                    Error::in_file(path, format!("invalid TOML: {}", e.message().trim()))
+        match project.variants.iter().find(|v| &v.slug == slug) {
+            Some(v) => {
+                let doc = v.source.parse::<toml_edit::DocumentMut>().map_err(|e| {
+                    Error::in_file(&v.path, format!("invalid TOML: {}", e.message().trim()))
                 })?;
-                docs.push((path.clone(), Some(text.clone()), doc));
+                docs.push((v.path.clone(), Some(v.source.clone()), doc));
             }
             None => {
                 let path = project::join(root, &config.variants.join(format!("{slug}.toml")));
@@ -397,21 +330,74 @@ pub(super) fn add_published(doc: &mut toml_edit::DocumentMut, page: &str, path: 
     }
 }
 
-/// Writes the template and the variant files, each atomically.
-pub fn write(plan: &Plan) -> Result<()> {
+/// Writes the template and the variant files, all or nothing: every target is checked (no
+/// link on the way from `root`, a regular file or nothing, a writable folder) before the
+/// first write, and files already replaced are put back if a later write fails.
+pub fn write(root: &Path, plan: &Plan) -> Result<()> {
     let mut files = vec![(plan.template_path.as_path(), plan.template.as_str())];
     for v in &plan.variants {
         if v.before.as_deref() != Some(v.after.as_str()) {
             files.push((v.path.as_path(), v.after.as_str()));
         }
     }
-    for (path, text) in files {
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, &e))?;
+    let mut befores = Vec::new();
+    for (path, _) in &files {
+        fsguard::refuse_links(root, path)?;
+        befores.push(match std::fs::symlink_metadata(path) {
+            Ok(m) if m.is_file() => {
+                Some(fsguard::read_regular(path, fsguard::DEFAULT_MAX_FILE_SIZE)?)
+            }
+            Ok(_) => {
+                return Err(Error::in_file(path, "exists and is not a regular file")
+                    .help("move it away, or pick another --page name"))
+            }
+            Err(_) => None,
+        });
+        // The nearest folder that exists must be a writable folder.
+        let mut dir = path.parent().filter(|d| !d.as_os_str().is_empty());
+        while let Some(d) = dir.filter(|d| !d.exists()) {
+            dir = d.parent().filter(|d| !d.as_os_str().is_empty());
         }
-        crate::output::replace_file(path, text.as_bytes())?;
+        let dir = dir.unwrap_or(Path::new("."));
+        if !dir.is_dir() {
+            return Err(Error::in_file(dir, "is not a folder")
+                .help("move the file away so docvar can create the folder"));
+        }
+        tempfile::tempfile_in(dir)
+            .map_err(|e| Error::io(dir, &e).help("check that the folder is writable"))?;
     }
-    Ok(())
+    let mut done: Vec<(&Path, Option<Vec<u8>>)> = Vec::new();
+    let mut made: Vec<PathBuf> = Vec::new();
+    let result = files
+        .iter()
+        .zip(befores)
+        .try_for_each(|((path, text), before)| {
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                let mut missing = Vec::new();
+                let mut d = Some(dir);
+                while let Some(x) = d.filter(|x| !x.as_os_str().is_empty() && !x.exists()) {
+                    missing.push(x.to_path_buf());
+                    d = x.parent();
+                }
+                std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, &e))?;
+                made.extend(missing);
+            }
+            fsguard::write_atomic(root, path, text.as_bytes())?;
+            done.push((path, before));
+            Ok(())
+        });
+    if result.is_err() {
+        for (path, before) in done.into_iter().rev() {
+            let _ = match before {
+                Some(b) => fsguard::write_atomic(root, path, &b),
+                None => std::fs::remove_file(path).map_err(|e| Error::io(path, &e)),
+            };
+        }
+        for d in made {
+            let _ = std::fs::remove_dir(d);
+        }
+    }
+    result
 }
 
 /// The drift report of each copy against the planned template and variant files (the report
