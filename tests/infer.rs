@@ -116,7 +116,7 @@ fn exact_reproduces_every_copy_byte_for_byte() {
     let out = stdout(&a);
     assert!(out.contains("drift kept on purpose"), "{out}");
     assert!(
-        out.contains(r#"drift_2 (templates/roles-and-responsibilities.md.hbs line 43): private-saas="", appliance="the ", psaas-appliance="the ""#),
+        out.contains(r#"appliance="|Backing Up|I (in the event that there are issues)|R, A|The subscriber is responsible for [backing up the Appliance](/appliance/disaster-recovery) using the [Command-Line Tools](/appliance/cli).|""#),
         "{out}"
     );
     docvar(dir.path()).arg("generate").assert().code(0);

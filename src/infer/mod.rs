@@ -104,8 +104,10 @@ pub struct Inferred {
     pub drift: Vec<Drift>,
     /// Per-variant front matter of each copy (`[pages.<page>.front_matter]`).
     pub front_matter: Vec<toml::Table>,
-    /// Word similarity of each copy to the first (1.0 for the first).
+    /// Word similarity of each copy to the base copy (1.0 for the base).
     pub similarity: Vec<f64>,
+    /// The base copy (first by slug): its wording is kept where copies tie.
+    pub base: usize,
     pieces: Vec<Part>,
 }
 
@@ -251,16 +253,83 @@ impl Inferred {
 
 /// Infers a template for `page` from its copies (`(slug, text)`, one per product). With
 /// `exact`, drift becomes per-variant overrides so every copy renders back byte for byte.
+///
+/// The result does not depend on the order of `copies`: they are analysed in slug order (the
+/// first by slug is the base whose wording wins a tie) and the result is given back in input
+/// order.
 pub fn infer<S: AsRef<str>, T: AsRef<str>>(
     page: &str,
     copies: &[(S, T)],
+    exact: bool,
+) -> std::result::Result<Inferred, Refusal> {
+    let mut order: Vec<usize> = (0..copies.len()).collect();
+    order.sort_by(|&a, &b| {
+        (copies[a].0.as_ref(), copies[a].1.as_ref(), a).cmp(&(
+            copies[b].0.as_ref(),
+            copies[b].1.as_ref(),
+            b,
+        ))
+    });
+    let sorted: Vec<(&str, &str)> = order
+        .iter()
+        .map(|&i| (copies[i].0.as_ref(), copies[i].1.as_ref()))
+        .collect();
+    // `back[k]`: where input copy `k` sits in slug order.
+    let mut back = vec![0; order.len()];
+    for (k, &i) in order.iter().enumerate() {
+        back[i] = k;
+    }
+    let unsort = |v: &mut Vec<usize>| {
+        for x in v.iter_mut() {
+            *x = order[*x];
+        }
+    };
+    let mut r = match infer_sorted(page, &sorted, exact) {
+        Ok(r) => r,
+        Err(Refusal::SameVariant { slug, copies: c }) => {
+            let mut c = [order[c[0]], order[c[1]]];
+            c.sort();
+            return Err(Refusal::SameVariant { slug, copies: c });
+        }
+        Err(Refusal::NotNearDuplicates {
+            copies: c,
+            similarity,
+        }) => {
+            return Err(Refusal::NotNearDuplicates {
+                copies: [order[c[0]], order[c[1]]],
+                similarity,
+            })
+        }
+        Err(e) => return Err(e),
+    };
+    fn permute<T: Clone>(v: &[T], back: &[usize]) -> Vec<T> {
+        back.iter().map(|&k| v[k].clone()).collect()
+    }
+    r.slugs = permute(&r.slugs, &back);
+    r.front_matter = permute(&r.front_matter, &back);
+    r.similarity = permute(&r.similarity, &back);
+    r.base = order[0];
+    for v in &mut r.variables {
+        v.values = permute(&v.values, &back);
+    }
+    for d in &mut r.drift {
+        d.values = permute(&d.values, &back);
+        unsort(&mut d.deviating);
+        d.deviating.sort();
+    }
+    Ok(r)
+}
+
+fn infer_sorted(
+    page: &str,
+    copies: &[(&str, &str)],
     exact: bool,
 ) -> std::result::Result<Inferred, Refusal> {
     let n = copies.len();
     if n < 2 {
         return Err(Refusal::TooFew);
     }
-    let slugs: Vec<String> = copies.iter().map(|c| c.0.as_ref().to_string()).collect();
+    let slugs: Vec<String> = copies.iter().map(|c| c.0.to_string()).collect();
     for (i, s) in slugs.iter().enumerate() {
         if let Some(j) = slugs[..i].iter().position(|o| o == s) {
             return Err(Refusal::SameVariant {
@@ -269,7 +338,7 @@ pub fn infer<S: AsRef<str>, T: AsRef<str>>(
             });
         }
     }
-    let texts: Vec<&str> = copies.iter().map(|c| c.1.as_ref()).collect();
+    let texts: Vec<&str> = copies.iter().map(|c| c.1).collect();
     // A quick bound first: words in common in any order bound the words in common in order.
     for (c, text) in texts.iter().enumerate().skip(1) {
         let sim = bag_similarity(texts[0], text);
@@ -409,6 +478,7 @@ pub fn infer<S: AsRef<str>, T: AsRef<str>>(
                 }
             }
         }
+        widen_drift_to_lines(seg, &vars, &mut slots, &mut texts_k, &mut outs);
         let base = seg.texts[0];
         let mut at = 0;
         for (si, (r, out)) in slots.iter().zip(outs).enumerate() {
@@ -420,14 +490,11 @@ pub fn infer<S: AsRef<str>, T: AsRef<str>>(
             if out.matched.iter().all(|&m| m) {
                 pieces.extend(out.parts);
             } else if exact {
-                let (pre, values, post) = narrow(&out.parts, texts, &vars);
-                pieces.extend(pre);
                 pieces.push(Part::Drift(drift.len()));
-                pieces.extend(post);
                 drift.push(Drift {
                     name: Some(format!("drift_{}", drift.len() + 1)),
                     line: 0,
-                    values,
+                    values: texts.iter().map(|s| s.to_string()).collect(),
                     deviating: Vec::new(),
                 });
             } else {
@@ -453,10 +520,95 @@ pub fn infer<S: AsRef<str>, T: AsRef<str>>(
         drift,
         front_matter: prep.front_matter,
         similarity,
+        base: 0,
         pieces,
     };
     inferred.emit();
     Ok(inferred)
+}
+
+/// Widens every slot the variables do not explain to whole lines, merging it with the slots
+/// it then overlaps: drift is one copy's lines (or, with `exact`, one override per line), never
+/// words of several copies stitched into a sentence no copy has. A slot's ends stay next to
+/// tokens every copy has (see [`SegAlign::range_in`]).
+fn widen_drift_to_lines<'a>(
+    seg: &SegAlign<'a>,
+    vars: &[Vec<String>],
+    slots: &mut Vec<Range<usize>>,
+    texts: &mut Vec<Vec<&'a str>>,
+    outs: &mut Vec<SlotOut>,
+) {
+    let toks = &seg.toks[0];
+    let len = toks.len();
+    if len == 0 {
+        return;
+    }
+    let matched_all = |i: usize| seg.aligns.iter().all(|a| a.matches[i] != NONE);
+    let line_of = |t: usize| toks.line_first.partition_point(|&f| f <= t) - 1;
+    let mut wide: Vec<(usize, usize)> = Vec::new();
+    for (i, r) in slots.iter().enumerate() {
+        if outs[i].matched.iter().all(|&m| m) {
+            wide.push((r.start, r.end));
+            continue;
+        }
+        let mut start = toks.line_first[line_of(r.start.min(len - 1))];
+        while start > 0 && !matched_all(start - 1) {
+            start = toks.line_first[line_of(start - 1)];
+        }
+        let line_end = |t: usize| {
+            let next = toks.line_first[line_of(t) + 1];
+            if toks.toks[next - 1].contains('\n') {
+                next - 1
+            } else {
+                next
+            }
+        };
+        let mut end = line_end(r.end.max(r.start + 1).min(len) - 1);
+        while end < len && (end < r.end || !matched_all(end)) {
+            end = if end + 1 >= len {
+                len
+            } else {
+                line_end(end + 1)
+            };
+        }
+        wide.push((start.min(r.start), end.max(r.end)));
+    }
+    let merged = union(wide);
+    if merged.len() == slots.len()
+        && merged
+            .iter()
+            .zip(slots.iter())
+            .all(|(m, r)| m.0 == r.start && m.1 == r.end)
+    {
+        return;
+    }
+    let mut new_slots = Vec::new();
+    let mut new_texts = Vec::new();
+    let mut new_outs = Vec::new();
+    let mut old = std::mem::take(outs)
+        .into_iter()
+        .zip(std::mem::take(texts))
+        .zip(slots.iter().cloned())
+        .peekable();
+    for (a, b) in merged {
+        let r = a..b;
+        let mut kept = None;
+        while let Some(((o, t), s)) = old.next_if(|(_, s)| s.start < b) {
+            if s == r {
+                kept = Some((o, t));
+            }
+        }
+        let (o, t) = kept.unwrap_or_else(|| {
+            let t = seg.texts_of(&r);
+            (template_slot(&t, vars), t)
+        });
+        new_slots.push(r);
+        new_texts.push(t);
+        new_outs.push(o);
+    }
+    *slots = new_slots;
+    *texts = new_texts;
+    *outs = new_outs;
 }
 
 fn round4(x: f64) -> f64 {
