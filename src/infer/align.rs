@@ -180,25 +180,32 @@ pub(super) struct Alignment {
     pub(super) same_words: usize,
 }
 
-pub(super) fn align(base: &Tokens, other: &Tokens) -> Alignment {
+pub(super) fn align<'a>(base: &Tokens<'a>, other: &Tokens<'a>) -> Alignment {
     let deadline = Instant::now() + ALIGN_BUDGET;
     let mut a = Alignment {
         matches: vec![NONE; base.len()],
         hunks: Vec::new(),
         same_words: 0,
     };
-    let ops =
-        capture_diff_slices_deadline(Algorithm::Myers, &base.lines, &other.lines, Some(deadline));
+    // Lines that differ only in trailing spaces or line ends (CRLF in one copy) align as
+    // equal; their differing last token is a slot of its own, kept narrow.
+    let key = |t: &Tokens<'a>| -> Vec<&'a str> { t.lines.iter().map(|l| l.trim_end()).collect() };
+    let (bk, ok) = (key(base), key(other));
+    let ops = capture_diff_slices_deadline(Algorithm::Myers, &bk, &ok, Some(deadline));
     for op in ops {
         let (o, n) = (op.old_range(), op.new_range());
         let bt = base.line_first[o.start]..base.line_first[o.end];
         let ct = other.line_first[n.start]..other.line_first[n.end];
         match op {
-            DiffOp::Equal { .. } => {
+            DiffOp::Equal { .. } if bt.len() == ct.len() => {
                 for (i, j) in bt.zip(ct) {
                     a.matches[i] = j as u32;
+                    if base.toks[i] != other.toks[j] {
+                        a.hunks.push((i, i + 1));
+                    }
                 }
             }
+            DiffOp::Equal { .. } => align_tokens(base, other, bt, ct, &mut a, deadline),
             // Long runs of changed lines in equal numbers: pair them line by line (a product
             // name on every line) rather than diffing thousands of tokens at once.
             _ if o.len() == n.len() && o.len() > 16 => {

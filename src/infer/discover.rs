@@ -273,7 +273,7 @@ pub(super) fn min_uses(t: &[String]) -> usize {
 
 /// The variables: value tuples found in two or more slots, minus those the others explain.
 /// Returned most frequent first.
-pub(super) fn discover(slots: &[&Vec<&str>]) -> Vec<Vec<String>> {
+pub(super) fn discover(slots: &[&Vec<&str>], slugs: &[String]) -> Vec<Vec<String>> {
     let decomps: Vec<Vec<Vec<Vec<String>>>> = slots.par_iter().map(|t| decompose(t)).collect();
     let mut counts: HashMap<&Vec<String>, usize> = HashMap::new();
     for d in &decomps {
@@ -302,7 +302,8 @@ pub(super) fn discover(slots: &[&Vec<&str>]) -> Vec<Vec<String>> {
     }
     let mut cands: Vec<(Vec<String>, usize, usize)> = chosen
         .into_iter()
-        .filter(|(t, (c, _))| *c >= min_uses(t))
+        // The slugs themselves are a variable even where they occur once (`section: x`).
+        .filter(|(t, (c, _))| (*c >= min_uses(t) || t.as_slice() == slugs) && plain_values(t))
         .map(|(t, (c, first))| (t.clone(), c, first))
         .collect();
     // Drop tuples the others explain, longest first.
@@ -335,4 +336,18 @@ pub(super) fn discover(slots: &[&Vec<&str>]) -> Vec<Vec<String>> {
     }
     cands.sort_by(|a, b| b.1.cmp(&a.1).then(a.2.cmp(&b.2)));
     cands.into_iter().map(|c| c.0).collect()
+}
+
+/// A variable's values are words, not markup: no HTML tag, link, code or container syntax,
+/// table pipe or line break, and each starts with a letter or digit and ends with one (or a
+/// full stop). Anything else cutting through markup is left to drift, whole lines.
+pub(super) fn plain_values(t: &[String]) -> bool {
+    t.iter().all(|v| {
+        v.is_empty()
+            || (!v.contains([
+                '<', '>', '[', ']', '(', ')', '`', '|', '\n', '\r', '{', '}', '*', '#', '"', '=',
+            ]) && !v.contains(":::")
+                && v.starts_with(char::is_alphanumeric)
+                && (v.ends_with(char::is_alphanumeric) || v.ends_with('.')))
+    })
 }

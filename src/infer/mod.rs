@@ -108,6 +108,9 @@ pub struct Inferred {
     pub similarity: Vec<f64>,
     /// The base copy (first by slug): its wording is kept where copies tie.
     pub base: usize,
+    /// The copies mixed CRLF and LF line ends and were read with LF throughout (so `exact`
+    /// reproduces them up to line ends, as `docvar diff` compares them).
+    pub lf_line_ends: bool,
     pieces: Vec<Part>,
 }
 
@@ -270,9 +273,29 @@ pub fn infer<S: AsRef<str>, T: AsRef<str>>(
             b,
         ))
     });
+    // Mixed line ends (CRLF in some lines or copies, LF in others) would put a line break in
+    // an override on every line: such a group is read with LF line ends throughout, as
+    // `docvar diff` compares them anyway.
+    let texts: Vec<&str> = copies.iter().map(|c| c.1.as_ref()).collect();
+    let crlf = texts
+        .iter()
+        .map(|t| t.matches("\r\n").count())
+        .sum::<usize>();
+    let lf = texts.iter().map(|t| t.matches('\n').count()).sum::<usize>();
+    let mixed = crlf > 0 && crlf < lf;
+    let texts: Vec<std::borrow::Cow<str>> = texts
+        .iter()
+        .map(|t| {
+            if mixed {
+                t.replace("\r\n", "\n").into()
+            } else {
+                (*t).into()
+            }
+        })
+        .collect();
     let sorted: Vec<(&str, &str)> = order
         .iter()
-        .map(|&i| (copies[i].0.as_ref(), copies[i].1.as_ref()))
+        .map(|&i| (copies[i].0.as_ref(), texts[i].as_ref()))
         .collect();
     // `back[k]`: where input copy `k` sits in slug order.
     let mut back = vec![0; order.len()];
@@ -309,6 +332,7 @@ pub fn infer<S: AsRef<str>, T: AsRef<str>>(
     r.front_matter = permute(&r.front_matter, &back);
     r.similarity = permute(&r.similarity, &back);
     r.base = order[0];
+    r.lf_line_ends = mixed;
     for v in &mut r.variables {
         v.values = permute(&v.values, &back);
     }
@@ -375,7 +399,7 @@ fn infer_sorted(
         .map(|s| s.slots.iter().map(|r| s.texts_of(r)).collect())
         .collect();
     let all_slots: Vec<&Vec<&str>> = slot_texts.iter().flatten().collect();
-    let vars = discover(&all_slots);
+    let vars = discover(&all_slots, &slugs);
     // Templating.
     let mut pieces = Vec::new();
     let mut drift = Vec::new();
@@ -511,7 +535,8 @@ fn infer_sorted(
         pieces.push(Part::Lit(base[toks.starts[at]..].to_string()));
     }
     let pieces = merge_lits(pieces);
-    let (pieces, variables) = name_variables(pieces, vars);
+    let (pieces, variables) = name_variables(pieces, vars, &slugs);
+    name_overrides(&pieces, &variables, &mut drift);
     let mut inferred = Inferred {
         page: page.to_string(),
         slugs,
@@ -521,6 +546,7 @@ fn infer_sorted(
         front_matter: prep.front_matter,
         similarity,
         base: 0,
+        lf_line_ends: false,
         pieces,
     };
     inferred.emit();
@@ -547,7 +573,10 @@ fn widen_drift_to_lines<'a>(
     let line_of = |t: usize| toks.line_first.partition_point(|&f| f <= t) - 1;
     let mut wide: Vec<(usize, usize)> = Vec::new();
     for (i, r) in slots.iter().enumerate() {
-        if outs[i].matched.iter().all(|&m| m) {
+        // Spacing and line ends alone (CRLF in one copy) stay where they are.
+        let squash = |t: &str| t.split_whitespace().collect::<String>();
+        let spacing = texts[i].iter().all(|t| squash(t) == squash(texts[i][0]));
+        if spacing || outs[i].matched.iter().all(|&m| m) {
             wide.push((r.start, r.end));
             continue;
         }

@@ -39,7 +39,7 @@ impl<'a> Search<'a> {
                     || ((p == 0 || !(t[..p].ends_with(is_word) && val.starts_with(is_word)))
                         && (e == t.len()
                             || !(val.ends_with(is_word) && t[e..].starts_with(is_word))));
-                if ok {
+                if ok && !in_markup(t, p) && !in_markup(t, e) {
                     cands.entry(p).or_default().push(v);
                 }
                 start = p + val.chars().next().map_or(1, char::len_utf8);
@@ -297,4 +297,18 @@ pub(super) fn escape_into(out: &mut String, s: &str, mustache_next: bool) -> boo
         out.push(' ');
     }
     tilde
+}
+
+/// Whether byte `at` of `t` is inside an HTML tag or inline code on its line, where a
+/// variable must not start or end.
+pub(super) fn in_markup(t: &str, at: usize) -> bool {
+    let line = &t[t[..at].rfind('\n').map_or(0, |i| i + 1)..at];
+    let in_tag = match (line.rfind('<'), line.rfind('>')) {
+        (Some(a), b) => {
+            b.is_none_or(|b| b < a)
+                && line[a + 1..].starts_with(|c: char| c.is_ascii_alphabetic() || c == '/')
+        }
+        _ => false,
+    };
+    in_tag || line.matches('`').count() % 2 == 1
 }
