@@ -802,6 +802,26 @@ fn cmd_infer(root: &std::path::Path, args: InferArgs) -> Result<ExitCode> {
             ));
         }
     }
+    if inferred.lf_line_ends {
+        out.push_str("  the copies mix CRLF and LF line ends: the template uses LF\n");
+    }
+    if !args.exact && !inferred.drift.is_empty() {
+        out.push_str(
+            "drift (the template keeps the wording most copies share; ties: the first by slug):\n",
+        );
+        for d in &inferred.drift {
+            let kept: Vec<&str> = (0..inferred.slugs.len())
+                .filter(|i| !d.deviating.contains(i))
+                .map(|i| inferred.slugs[i].as_str())
+                .collect();
+            out.push_str(&format!(
+                "  {} line {}: wording of {} kept\n",
+                plan.template_path.display(),
+                d.line,
+                kept.join(", ")
+            ));
+        }
+    }
     if args.exact && !inferred.drift.is_empty() {
         out.push_str("drift kept on purpose (per-variant overrides):\n");
         for d in &inferred.drift {

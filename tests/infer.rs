@@ -443,3 +443,45 @@ proptest! {
         }
     }
 }
+
+#[cfg(unix)]
+#[test]
+fn a_link_in_the_way_fails_before_anything_is_written() {
+    let dir = adopting();
+    let elsewhere = tempfile::tempdir().unwrap();
+    std::os::unix::fs::symlink(elsewhere.path(), dir.path().join("variants")).unwrap();
+    let before = files_under(dir.path());
+    let a = docvar(dir.path())
+        .args(["infer", "--page", PAGE])
+        .args(copies())
+        .assert()
+        .code(2);
+    let err = stderr(&a);
+    assert!(err.contains("symbolic link"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    // Neither the template nor anything behind the link was written.
+    assert_eq!(files_under(dir.path()), before);
+    assert!(!dir.path().join("templates").exists());
+    assert_eq!(std::fs::read_dir(elsewhere.path()).unwrap().count(), 0);
+}
+
+#[test]
+fn copies_outside_the_project_are_listed_relative_to_it() {
+    let dir = adopting();
+    let project = dir.path().join("project");
+    std::fs::create_dir(&project).unwrap();
+    let outside: Vec<String> = copies().iter().map(|c| format!("../{c}")).collect();
+    docvar(&project)
+        .args(["infer", "--page", PAGE])
+        .args(&outside)
+        .assert()
+        .code(0);
+    let v = std::fs::read_to_string(project.join("variants/appliance.toml")).unwrap();
+    assert!(
+        v.contains(&format!(
+            "published = [\"../published/appliance/{PAGE}.md\"]"
+        )),
+        "{v}"
+    );
+    docvar(&project).arg("diff").assert().code(1);
+}

@@ -144,7 +144,7 @@ impl fmt::Display for Refusal {
             }
             Refusal::NotNearDuplicates { similarity, .. } => write!(
                 f,
-                "the copies are not near-duplicates (word similarity {:.0}%, below {:.0}%)",
+                "the copies are not near-duplicates (word similarity {:.1}%, below {:.0}%)",
                 similarity * 100.0,
                 MIN_SIMILARITY * 100.0
             ),
