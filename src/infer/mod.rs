@@ -402,10 +402,13 @@ fn infer_sorted(
     let vars = discover(&all_slots, &slugs);
     // Templating.
     let mut pieces = Vec::new();
+    // The pieces without `exact`, so variables get the same names with and without it.
+    let mut plain = Vec::new();
     let mut drift = Vec::new();
     for (k, seg) in segs.iter().enumerate() {
         if k > 0 {
             pieces.push(Part::FrontMatter);
+            plain.push(Part::FrontMatter);
         }
         let mut slots = seg.slots.clone();
         let mut texts_k = slot_texts[k].clone();
@@ -506,11 +509,15 @@ fn infer_sorted(
         let base = seg.texts[0];
         let mut at = 0;
         for (si, (r, out)) in slots.iter().zip(outs).enumerate() {
-            pieces.push(Part::Lit(
-                base[toks.starts[at]..toks.starts[r.start]].to_string(),
-            ));
+            let lit = Part::Lit(base[toks.starts[at]..toks.starts[r.start]].to_string());
+            pieces.push(lit.clone());
+            plain.push(lit);
             at = r.end;
             let texts = &texts_k[si];
+            if !out.matched.iter().all(|&m| m) {
+                plain.push(Part::Mark(drift.len()));
+            }
+            plain.extend(out.parts.iter().cloned());
             if out.matched.iter().all(|&m| m) {
                 pieces.extend(out.parts);
             } else if exact {
@@ -532,10 +539,18 @@ fn infer_sorted(
                 });
             }
         }
-        pieces.push(Part::Lit(base[toks.starts[at]..].to_string()));
+        let lit = Part::Lit(base[toks.starts[at]..].to_string());
+        pieces.push(lit.clone());
+        plain.push(lit);
     }
     let pieces = merge_lits(pieces);
-    let (pieces, variables) = name_variables(pieces, vars, &slugs);
+    let (_, plain_vars) = name_variables(merge_lits(plain), vars.clone(), &slugs);
+    let (pieces, mut variables) = name_variables(pieces, vars, &slugs);
+    for v in &mut variables {
+        if let Some(p) = plain_vars.iter().find(|p| p.values == v.values) {
+            v.name = p.name.clone();
+        }
+    }
     name_overrides(&pieces, &variables, &mut drift);
     let mut inferred = Inferred {
         page: page.to_string(),
