@@ -352,3 +352,18 @@ fn raci_names_the_product_and_the_section() {
         ["PSaaS Appliance", "PSaaS Appliance", "Private SaaS"]
     );
 }
+
+#[test]
+fn a_front_matter_key_with_a_trailing_space_is_per_variant_front_matter() {
+    let a = "---\ntitle: Cloud\ncontentType: \n    - index\n---\n\nCloud runs.\n\nAsk Cloud.\n";
+    let b = "---\ntitle: Edge\n---\n\nEdge runs.\n\nAsk Edge.\n";
+    let copies = [("cloud", a), ("edge", b)];
+    let r = infer::infer("p", &copies, false).unwrap();
+    assert!(r.drift.is_empty(), "{:#?}\n{}", r.drift, r.template);
+    assert!(
+        r.front_matter[0].contains_key("contentType"),
+        "{:?}",
+        r.front_matter
+    );
+    assert!(!r.template.contains("contentType"), "{}", r.template);
+}

@@ -14,7 +14,9 @@ pub(super) fn line_starts(text: &str) -> Vec<usize> {
     v
 }
 
-pub(super) fn prepare<'a>(texts: &[&'a str]) -> Prepared<'a> {
+/// With `lenient`, a key whose raw text differs from docvar's YAML only in trailing spaces
+/// (`contentType: `) still becomes per-variant front matter (`docvar diff` ignores them).
+pub(super) fn prepare<'a>(texts: &[&'a str], lenient: bool) -> Prepared<'a> {
     let n = texts.len();
     let whole = || Prepared {
         segments: vec![texts.to_vec()],
@@ -51,7 +53,7 @@ pub(super) fn prepare<'a>(texts: &[&'a str]) -> Prepared<'a> {
                 break;
             }
             let raw = &text[at(e.lines[0])..at(e.lines[1] + 1)];
-            match yaml_value(e, raw) {
+            match yaml_value(e, raw, lenient) {
                 Some(v) => table.push((e.key.clone(), v)),
                 None => break,
             }
@@ -80,7 +82,7 @@ pub(super) fn prepare<'a>(texts: &[&'a str]) -> Prepared<'a> {
 
 /// The TOML value of a front-matter entry, when [`frontmatter::to_yaml`] writes it back as
 /// exactly `raw` (scalars, lists of scalars, one level of nested keys).
-pub(super) fn yaml_value(e: &frontmatter::Entry, raw: &str) -> Option<toml::Value> {
+pub(super) fn yaml_value(e: &frontmatter::Entry, raw: &str, lenient: bool) -> Option<toml::Value> {
     let mut lines = e.value.split('\n');
     let first = lines.next().unwrap_or("");
     let rest: Vec<&str> = lines.collect();
@@ -102,7 +104,14 @@ pub(super) fn yaml_value(e: &frontmatter::Entry, raw: &str) -> Option<toml::Valu
     };
     let mut t = toml::Table::new();
     t.insert(e.key.clone(), value.clone());
-    (frontmatter::to_yaml(&t) == raw).then_some(value)
+    let trim = |s: &str| -> String {
+        s.split('\n')
+            .map(|l| l.trim_end_matches([' ', '\t']))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let written = frontmatter::to_yaml(&t);
+    (written == raw || (lenient && trim(&written) == trim(raw))).then_some(value)
 }
 
 pub(super) fn scalar(s: &str) -> toml::Value {

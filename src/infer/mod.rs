@@ -373,7 +373,7 @@ fn infer_sorted(
             });
         }
     }
-    let prep = prepare(&texts);
+    let prep = prepare(&texts, !exact);
     let segs: Vec<SegAlign> = prep.segments.iter().map(|s| SegAlign::new(s)).collect();
     let mut similarity = vec![1.0; n];
     for (c, sim) in similarity.iter_mut().enumerate().skip(1) {
