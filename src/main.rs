@@ -138,9 +138,9 @@ enum Command {
     /// Write a template and variant files from near-duplicate published copies of one page.
     ///
     /// Spans that differ consistently across the copies (a product name, a URL section)
-    /// become variables; a difference that does not recur is drift: the majority wording
-    /// becomes canonical and the run ends with each copy's drift report. With --exact, drift
-    /// becomes per-variant overrides instead, so `docvar generate` reproduces every copy.
+    /// become variables; a difference that does not recur is drift: the lines most copies
+    /// share become canonical and the run ends with each copy's drift report. With --exact,
+    /// drifted lines become per-variant overrides, so `docvar generate` reproduces every copy.
     #[command(after_help = INFER_EXAMPLES)]
     Infer(InferArgs),
 }
@@ -151,7 +151,7 @@ Examples:
   docvar infer --page roles a.md b.md --variant cloud --variant edge     slugs given in order
   docvar infer --page roles */roles.md --exact --dry-run                 show what would be written
 
-Copies must be near-duplicates: word similarity to the first copy at least 50%.
+Copies must be near-duplicates: word similarity to the first by slug at least 50%.
 Exit codes: 0 written (or shown), 2 refused or bad input.";
 
 #[derive(clap::Args)]

@@ -119,11 +119,17 @@ pub(super) fn name_variables(
             names[v] = Some(fresh(base, &mut taken));
         }
     }
-    let products: Vec<usize> = order
+    let mut products: Vec<usize> = order
         .iter()
         .copied()
         .filter(|&v| names[v].is_none() && product_like(&vals[v]))
         .collect();
+    // Slugs that say nothing (`a`, `b`): the most used capitalised name is the product.
+    if products.is_empty() {
+        products.extend(order.iter().copied().find(|&v| {
+            names[v].is_none() && vals[v].iter().all(|s| s.starts_with(char::is_uppercase))
+        }));
+    }
     if let Some(&p) = products.first() {
         names[p] = Some(fresh("product", &mut taken));
         let len = |v: usize| vals[v].iter().map(String::len).sum::<usize>();
