@@ -140,9 +140,9 @@ enum Command {
     /// Write a template and variant files from near-duplicate published copies of one page.
     ///
     /// Spans that differ consistently across the copies (a product name, a URL section)
-    /// become variables; a difference that does not recur is drift: the majority wording
-    /// becomes canonical and the run ends with each copy's drift report. With --exact, drift
-    /// becomes per-variant overrides instead, so `docvar generate` reproduces every copy.
+    /// become variables; a difference that does not recur is drift: the lines most copies
+    /// share become canonical and the run ends with each copy's drift report. With --exact,
+    /// drifted lines become per-variant overrides, so `docvar generate` reproduces every copy.
     #[command(after_help = INFER_EXAMPLES)]
     Infer(InferArgs),
     /// Carry template changes into the published copies by a three-way merge, then write out/.
@@ -184,7 +184,7 @@ Examples:
   docvar infer --page roles a.md b.md --variant cloud --variant edge     slugs given in order
   docvar infer --page roles */roles.md --exact --dry-run                 show what would be written
 
-Copies must be near-duplicates: word similarity to the first copy at least 50%.
+Copies must be near-duplicates: word similarity to the first by slug at least 50%.
 Exit codes: 0 written (or shown), 2 refused or bad input.";
 
 #[derive(clap::Args)]
@@ -964,7 +964,7 @@ fn cmd_infer(root: &std::path::Path, args: InferArgs) -> Result<ExitCode> {
         let text = docvar::drift::read_copy(file)?;
         let slug = match args.variants.get(i) {
             Some(s) => s.clone(),
-            None => infer::slug_for(root, file)?,
+            None => infer::slug_for(root, &args.page, file)?,
         };
         copies.push((slug, text));
         published.push(infer::published_path(root, file));
@@ -1052,6 +1052,26 @@ fn cmd_infer(root: &std::path::Path, args: InferArgs) -> Result<ExitCode> {
             ));
         }
     }
+    if inferred.lf_line_ends {
+        out.push_str("  the copies mix CRLF and LF line ends: the template uses LF\n");
+    }
+    if !args.exact && !inferred.drift.is_empty() {
+        out.push_str(
+            "drift (the template keeps the wording most copies share; ties: the first by slug):\n",
+        );
+        for d in &inferred.drift {
+            let kept: Vec<&str> = (0..inferred.slugs.len())
+                .filter(|i| !d.deviating.contains(i))
+                .map(|i| inferred.slugs[i].as_str())
+                .collect();
+            out.push_str(&format!(
+                "  {} line {}: wording of {} kept\n",
+                plan.template_path.display(),
+                d.line,
+                kept.join(", ")
+            ));
+        }
+    }
     if args.exact && !inferred.drift.is_empty() {
         out.push_str("drift kept on purpose (per-variant overrides):\n");
         for d in &inferred.drift {
@@ -1110,7 +1130,7 @@ fn cmd_infer(root: &std::path::Path, args: InferArgs) -> Result<ExitCode> {
         use_color(args.color),
     ));
     if !args.dry_run {
-        infer::write(&plan)?;
+        infer::write(root, &plan)?;
     }
     let _ = std::io::stdout().lock().write_all(out.as_bytes());
     if args.dry_run {

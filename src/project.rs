@@ -241,6 +241,16 @@ impl Config {
 impl Project {
     /// Loads the project at `root`: docvar.toml if present, then templates and variants.
     pub fn load(root: &Path) -> Result<Project> {
+        Project::load_with(root, None)
+    }
+
+    /// Loads a project that may have no templates or variants yet (`docvar infer` adopting
+    /// pages): variant files may also name `extra_page`, the page about to be written.
+    pub fn load_variants(root: &Path, extra_page: &str) -> Result<Project> {
+        Project::load_with(root, Some(extra_page))
+    }
+
+    fn load_with(root: &Path, extra_page: Option<&str>) -> Result<Project> {
         let config = Config::load(root)?;
         let templates_dir = join(root, &config.templates);
         let mut pages = Vec::new();
@@ -250,7 +260,7 @@ impl Project {
             let source = read_text(&path)?;
             pages.push(PageTemplate { name, path, source });
         }
-        if pages.is_empty() {
+        if pages.is_empty() && extra_page.is_none() {
             return Err(Error::in_file(&templates_dir, "no page templates found")
                 .help("add templates/<page>.md.hbs, or set `templates` in docvar.toml"));
         }
@@ -263,7 +273,7 @@ impl Project {
         let variants_dir = join(root, &config.variants);
         let mut variants: Vec<Variant> = Vec::new();
         for path in sorted_files(&variants_dir, ".toml")? {
-            let v = load_variant(&path, &pages)?;
+            let v = load_variant(&path, &pages, extra_page)?;
             if let Some(other) = variants.iter().find(|o| o.slug == v.slug) {
                 return Err(Error::in_file(
                     &path,
@@ -277,7 +287,7 @@ impl Project {
             }
             variants.push(v);
         }
-        if variants.is_empty() {
+        if variants.is_empty() && extra_page.is_none() {
             return Err(Error::in_file(&variants_dir, "no variant files found")
                 .help("add variants/<slug>.toml with a [vars] table"));
         }
@@ -360,9 +370,9 @@ fn unknown_key(path: &Path, text: &str, key: &str, known: &[&str], what: &str) -
     e
 }
 
-fn load_variant(path: &Path, pages: &[PageTemplate]) -> Result<Variant> {
+fn load_variant(path: &Path, pages: &[PageTemplate], extra: Option<&str>) -> Result<Variant> {
     let source = read_text(path)?;
-    let names: Vec<&str> = pages.iter().map(|t| t.name.as_str()).collect();
+    let names: Vec<&str> = pages.iter().map(|t| t.name.as_str()).chain(extra).collect();
     parse_variant(path, &source, &names)
 }
 

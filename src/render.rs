@@ -16,7 +16,7 @@ use crate::frontmatter;
 use crate::project::{Project, Variant};
 
 /// Handlebars' built-in helpers (registered by `Handlebars::new`).
-const BUILTIN_HELPERS: &[&str] = &[
+pub const BUILTIN_HELPERS: &[&str] = &[
     "if", "unless", "each", "with", "lookup", "raw", "log", "eq", "ne", "gt", "gte", "lt", "lte",
     "and", "or", "not", "len",
 ];

@@ -116,7 +116,7 @@ fn exact_reproduces_every_copy_byte_for_byte() {
     let out = stdout(&a);
     assert!(out.contains("drift kept on purpose"), "{out}");
     assert!(
-        out.contains(r#"drift_2 (templates/roles-and-responsibilities.md.hbs line 43): private-saas="", appliance="the ", psaas-appliance="the ""#),
+        out.contains(r#"appliance="|Backing Up|I (in the event that there are issues)|R, A|The subscriber is responsible for [backing up the Appliance](/appliance/disaster-recovery) using the [Command-Line Tools](/appliance/cli).|""#),
         "{out}"
     );
     docvar(dir.path()).arg("generate").assert().code(0);
@@ -444,4 +444,46 @@ proptest! {
             prop_assert_eq!(&back, text, "copy {} from template:\n{}", i, inferred.template);
         }
     }
+}
+
+#[cfg(unix)]
+#[test]
+fn a_link_in_the_way_fails_before_anything_is_written() {
+    let dir = adopting();
+    let elsewhere = tempfile::tempdir().unwrap();
+    std::os::unix::fs::symlink(elsewhere.path(), dir.path().join("variants")).unwrap();
+    let before = files_under(dir.path());
+    let a = docvar(dir.path())
+        .args(["infer", "--page", PAGE])
+        .args(copies())
+        .assert()
+        .code(2);
+    let err = stderr(&a);
+    assert!(err.contains("symbolic link"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    // Neither the template nor anything behind the link was written.
+    assert_eq!(files_under(dir.path()), before);
+    assert!(!dir.path().join("templates").exists());
+    assert_eq!(std::fs::read_dir(elsewhere.path()).unwrap().count(), 0);
+}
+
+#[test]
+fn copies_outside_the_project_are_listed_relative_to_it() {
+    let dir = adopting();
+    let project = dir.path().join("project");
+    std::fs::create_dir(&project).unwrap();
+    let outside: Vec<String> = copies().iter().map(|c| format!("../{c}")).collect();
+    docvar(&project)
+        .args(["infer", "--page", PAGE])
+        .args(&outside)
+        .assert()
+        .code(0);
+    let v = std::fs::read_to_string(project.join("variants/appliance.toml")).unwrap();
+    assert!(
+        v.contains(&format!(
+            "published = [\"../published/appliance/{PAGE}.md\"]"
+        )),
+        "{v}"
+    );
+    docvar(&project).arg("diff").assert().code(1);
 }

@@ -1,0 +1,353 @@
+//! Stage 2: variable discovery: value tuples that recur across slots.
+
+use super::*;
+
+/// Fine tokens: runs of word characters, runs of spaces, single other characters.
+pub(super) fn fine_tokens(s: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut prev = None;
+    for (i, c) in s.char_indices() {
+        let cl = class(c);
+        if i > start && (cl == 2 || Some(cl) != prev) {
+            out.push(&s[start..i]);
+            start = i;
+        }
+        prev = Some(cl);
+    }
+    if start < s.len() {
+        out.push(&s[start..]);
+    }
+    out
+}
+
+/// Punctuation that separates values inside a slot (`](/`, `/`, `|`, `: `).
+pub(super) const STRONG: &[char] = &[
+    '/', '(', ')', '[', ']', '|', ':', ';', ',', '!', '?', '*', '#', '=', '<', '>', '{', '}', '"',
+    '`', '\\',
+];
+
+/// A slot's candidate value tuples: for each group, its options (two when a copy's value is
+/// empty and the group can take the word on its left or on its right).
+pub(super) fn decompose(texts: &[&str]) -> Vec<Vec<Vec<String>>> {
+    let n = texts.len();
+    let toks: Vec<Vec<&str>> = texts.iter().map(|t| fine_tokens(t)).collect();
+    let offs: Vec<Vec<usize>> = toks
+        .iter()
+        .zip(texts)
+        .map(|(ts, text)| {
+            let origin = text.as_ptr() as usize;
+            let mut v: Vec<usize> = ts.iter().map(|t| t.as_ptr() as usize - origin).collect();
+            v.push(text.len());
+            v
+        })
+        .collect();
+    let nb = toks[0].len();
+    let mut maps: Vec<Vec<u32>> = vec![(0..nb as u32).collect()];
+    for t in &toks[1..] {
+        let mut m = vec![NONE; nb];
+        for op in capture_diff_slices(Algorithm::Myers, &toks[0], t) {
+            if let DiffOp::Equal {
+                old_index,
+                new_index,
+                len,
+            } = op
+            {
+                for k in 0..len {
+                    m[old_index + k] = (new_index + k) as u32;
+                }
+            }
+        }
+        maps.push(m);
+    }
+    let common: Vec<bool> = (0..nb).map(|i| maps.iter().all(|m| m[i] != NONE)).collect();
+    // Runs of tokens every copy has, one after the other in every copy.
+    let mut runs: Vec<(usize, usize)> = Vec::new();
+    for i in 0..nb {
+        if !common[i] {
+            continue;
+        }
+        match runs.last_mut() {
+            Some(r) if r.1 == i && maps.iter().all(|m| m[i] == m[i - 1] + 1) => r.1 = i + 1,
+            _ => runs.push((i, i + 1)),
+        }
+    }
+    // Keep runs at the very ends and runs holding punctuation; the rest is value.
+    let mut in_run = vec![false; nb];
+    let mut kept: Vec<(usize, usize)> = Vec::new();
+    for &(a, b) in &runs {
+        let at_start = a == 0 && maps.iter().all(|m| m[0] == 0);
+        let at_end = b == nb
+            && maps
+                .iter()
+                .zip(&toks)
+                .all(|(m, t)| m[nb - 1] as usize + 1 == t.len());
+        if at_start || at_end || toks[0][a..b].iter().any(|t| t.contains(STRONG)) {
+            in_run[a..b].iter_mut().for_each(|k| *k = true);
+            kept.push((a, b));
+        }
+    }
+    // The gaps between kept runs, including empty ones in the first copy: two runs that touch
+    // there are apart in another copy, which has text between them.
+    let mut groups: Vec<(usize, usize)> = Vec::new();
+    let mut at = 0;
+    for &(a, b) in &kept {
+        if a > at || (a == at && a > 0) {
+            groups.push((at, a));
+        }
+        at = b;
+    }
+    groups.push((at, nb));
+    // Drop empty gaps between kept runs (no copy has anything there).
+    let start_pos = |c: usize, a: usize| -> usize {
+        if a == 0 {
+            0
+        } else if in_run[a - 1] {
+            maps[c][a - 1] as usize + 1
+        } else {
+            maps[c][a] as usize
+        }
+    };
+    let end_pos = |c: usize, b: usize| -> usize {
+        if b == nb {
+            toks[c].len()
+        } else if in_run[b] {
+            maps[c][b] as usize
+        } else {
+            maps[c][b - 1] as usize + 1
+        }
+    };
+    groups.retain(|&(a, b)| (0..n).any(|c| end_pos(c, b) > start_pos(c, a)));
+    let range_of = |c: usize, a: usize, b: usize| -> Range<usize> {
+        let (x, y) = (start_pos(c, a), end_pos(c, b));
+        offs[c][x]..offs[c][y.max(x)]
+    };
+    // A group's values, without the spaces every copy has at its ends.
+    let values = |a: usize, b: usize| -> Vec<Range<usize>> {
+        let mut rs: Vec<Range<usize>> = (0..n).map(|c| range_of(c, a, b)).collect();
+        for front in [true, false] {
+            loop {
+                let v = &texts[0][rs[0].clone()];
+                let edge = if front {
+                    v.chars().next()
+                } else {
+                    v.chars().last()
+                };
+                let Some(ch) = edge.filter(|c| c.is_whitespace()) else {
+                    break;
+                };
+                let w = ch.len_utf8();
+                let shared = rs.iter().enumerate().all(|(c, r)| {
+                    let t = &texts[c][r.clone()];
+                    r.len() > w
+                        && if front {
+                            t.starts_with(ch)
+                        } else {
+                            t.ends_with(ch)
+                        }
+                });
+                if !shared {
+                    break;
+                }
+                for r in &mut rs {
+                    if front {
+                        r.start += w;
+                    } else {
+                        r.end -= w;
+                    }
+                }
+            }
+        }
+        rs
+    };
+    // Values neither start nor end with spaces some copies lack, nor split a word.
+    for g in 0..groups.len() {
+        let lo = if g == 0 { 0 } else { groups[g - 1].1 };
+        let hi = groups.get(g + 1).map_or(nb, |x| x.0);
+        let (mut a, mut b) = groups[g];
+        // A value some copy lacks takes a neighbouring word below (both ways, as options).
+        if values(a, b)
+            .into_iter()
+            .enumerate()
+            .any(|(c, r)| blank(&texts[c][r]))
+        {
+            continue;
+        }
+        loop {
+            let (mut grow_l, mut grow_r) = (false, false);
+            for (c, r) in values(a, b).into_iter().enumerate() {
+                let t = texts[c];
+                let v = &t[r.clone()];
+                let (Some(f), Some(l)) = (v.chars().next(), v.chars().last()) else {
+                    continue;
+                };
+                if a > lo {
+                    let left = t[..r.start].chars().last().unwrap_or(' ');
+                    grow_l |= f.is_whitespace() || (is_word(left) && is_word(f));
+                }
+                if b < hi {
+                    let right = t[r.end..].chars().next().unwrap_or(' ');
+                    grow_r |= l.is_whitespace() || (is_word(l) && is_word(right));
+                }
+            }
+            if !(grow_l || grow_r) {
+                break;
+            }
+            a -= grow_l as usize;
+            b += grow_r as usize;
+        }
+        groups[g] = (a, b);
+    }
+    let groups = union(groups);
+    let mut out = Vec::new();
+    for g in 0..groups.len() {
+        let lo = if g == 0 { 0 } else { groups[g - 1].1 };
+        let hi = groups.get(g + 1).map_or(nb, |x| x.0);
+        let (a, b) = groups[g];
+        let tuple = |a: usize, b: usize| -> Vec<String> {
+            values(a, b)
+                .into_iter()
+                .enumerate()
+                .map(|(c, r)| texts[c][r].to_string())
+                .collect()
+        };
+        let vals = tuple(a, b);
+        let mut options = Vec::new();
+        if vals.iter().any(|v| blank(v)) {
+            let mut a2 = a;
+            while a2 > lo {
+                a2 -= 1;
+                let t = toks[0][a2];
+                if t.contains('\n') {
+                    break;
+                }
+                if t.starts_with(is_word) {
+                    options.push(tuple(a2, b));
+                    break;
+                }
+            }
+            let mut b2 = b;
+            while b2 < hi {
+                let t = toks[0][b2];
+                b2 += 1;
+                if t.contains('\n') {
+                    break;
+                }
+                if t.starts_with(is_word) {
+                    options.push(tuple(a, b2));
+                    break;
+                }
+            }
+        }
+        if options.is_empty() {
+            options.push(vals);
+        }
+        options.retain(|t| t.iter().any(|v| *v != t[0]));
+        if !options.is_empty() {
+            out.push(options);
+        }
+    }
+    out
+}
+
+/// How many slots a value tuple needs to be a variable rather than drift that happens to
+/// repeat. Values that differ only in spacing never are. Where all copies but one agree
+/// (`private-saas`, `appliance`, `appliance`), two slots could be one copy's editor making the
+/// same edit twice, so three are needed once there are four or more copies.
+pub(super) fn min_uses(t: &[String]) -> usize {
+    let squash = |v: &String| v.split_whitespace().collect::<Vec<_>>().join(" ");
+    let first = squash(&t[0]);
+    if t.iter().all(|v| squash(v) == first) {
+        return usize::MAX;
+    }
+    let mut counts: HashMap<&str, usize> = HashMap::new();
+    for v in t {
+        *counts.entry(v.as_str()).or_default() += 1;
+    }
+    if t.len() >= 4 && counts.len() == 2 && counts.values().any(|&c| c == 1) {
+        3
+    } else {
+        2
+    }
+}
+
+/// The variables: value tuples found in two or more slots, minus those the others explain.
+/// Returned most frequent first.
+pub(super) fn discover(slots: &[&Vec<&str>], slugs: &[String]) -> Vec<Vec<String>> {
+    let decomps: Vec<Vec<Vec<Vec<String>>>> = slots.par_iter().map(|t| decompose(t)).collect();
+    let mut counts: HashMap<&Vec<String>, usize> = HashMap::new();
+    for d in &decomps {
+        let set: HashSet<&Vec<String>> = d.iter().flatten().collect();
+        for t in set {
+            *counts.entry(t).or_default() += 1;
+        }
+    }
+    // Each group takes its most frequent option; count again over the choices.
+    let mut chosen: HashMap<&Vec<String>, (usize, usize)> = HashMap::new();
+    for (k, d) in decomps.iter().enumerate() {
+        let set: HashSet<&Vec<String>> = d
+            .iter()
+            .filter_map(|opts| {
+                opts.iter()
+                    .fold(None, |best: Option<&Vec<String>>, t| match best {
+                        Some(b) if counts[b] >= counts[t] => Some(b),
+                        _ => Some(t),
+                    })
+            })
+            .collect();
+        for t in set {
+            let e = chosen.entry(t).or_insert((0, k));
+            e.0 += 1;
+        }
+    }
+    let mut cands: Vec<(Vec<String>, usize, usize)> = chosen
+        .into_iter()
+        // The slugs themselves are a variable even where they occur once (`section: x`).
+        .filter(|(t, (c, _))| (*c >= min_uses(t) || t.as_slice() == slugs) && plain_values(t))
+        .map(|(t, (c, first))| (t.clone(), c, first))
+        .collect();
+    // Drop tuples the others explain, longest first.
+    cands.sort_by(|a, b| {
+        let la: usize = a.0.iter().map(String::len).sum();
+        let lb: usize = b.0.iter().map(String::len).sum();
+        lb.cmp(&la).then(a.2.cmp(&b.2))
+    });
+    let mut i = 0;
+    while i < cands.len() {
+        let others: Vec<Vec<String>> = cands
+            .iter()
+            .enumerate()
+            .filter(|(j, _)| *j != i)
+            .map(|(_, c)| c.0.clone())
+            .collect();
+        let texts: Vec<&str> = cands[i].0.iter().map(String::as_str).collect();
+        let mut budget = 2_000;
+        let explained = !others.is_empty()
+            && (0..texts.len()).any(|from| {
+                Search::new(&texts, &others, from, texts.len(), true)
+                    .run(&mut budget)
+                    .is_some()
+            });
+        if explained {
+            cands.remove(i);
+        } else {
+            i += 1;
+        }
+    }
+    cands.sort_by(|a, b| b.1.cmp(&a.1).then(a.2.cmp(&b.2)));
+    cands.into_iter().map(|c| c.0).collect()
+}
+
+/// A variable's values are words, not markup: no HTML tag, link, code or container syntax,
+/// table pipe or line break, and each starts with a letter or digit and ends with one (or a
+/// full stop). Anything else cutting through markup is left to drift, whole lines.
+pub(super) fn plain_values(t: &[String]) -> bool {
+    t.iter().all(|v| {
+        v.is_empty()
+            || (!v.contains([
+                '<', '>', '[', ']', '(', ')', '`', '|', '\n', '\r', '{', '}', '*', '#', '"', '=',
+            ]) && !v.contains(":::")
+                && v.starts_with(char::is_alphanumeric)
+                && (v.ends_with(char::is_alphanumeric) || v.ends_with('.')))
+    })
+}

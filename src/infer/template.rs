@@ -1,0 +1,314 @@
+//! Stage 3: literal text and variable references per slot, and the template text.
+
+use super::*;
+
+/// A search for literal text and variable references that render as the slot's text in at
+/// least `need` copies, read off copy `from`.
+pub(super) struct Search<'a> {
+    pub(super) texts: &'a [&'a str],
+    pub(super) vals: &'a [Vec<String>],
+    pub(super) from: usize,
+    pub(super) need: usize,
+    /// Where in `texts[from]` a variable's value starts: position → variables, longest first.
+    pub(super) cands: BTreeMap<usize, Vec<usize>>,
+    pub(super) dead: HashSet<(usize, Vec<usize>)>,
+}
+
+pub(super) const DEAD: usize = usize::MAX;
+
+impl<'a> Search<'a> {
+    pub(super) fn new(
+        texts: &'a [&'a str],
+        vals: &'a [Vec<String>],
+        from: usize,
+        need: usize,
+        boundary: bool,
+    ) -> Self {
+        let t = texts[from];
+        let mut cands: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+        for (v, values) in vals.iter().enumerate() {
+            let val = values[from].as_str();
+            if val.is_empty() {
+                continue;
+            }
+            let mut start = 0;
+            while let Some(i) = t[start..].find(val) {
+                let p = start + i;
+                let e = p + val.len();
+                let ok = !boundary
+                    || ((p == 0 || !(t[..p].ends_with(is_word) && val.starts_with(is_word)))
+                        && (e == t.len()
+                            || !(val.ends_with(is_word) && t[e..].starts_with(is_word))));
+                if ok && !in_markup(t, p) && !in_markup(t, e) {
+                    cands.entry(p).or_default().push(v);
+                }
+                start = p + val.chars().next().map_or(1, char::len_utf8);
+            }
+        }
+        for vs in cands.values_mut() {
+            vs.sort_by_key(|&v| std::cmp::Reverse(vals[v][from].len()));
+        }
+        Search {
+            texts,
+            vals,
+            from,
+            need,
+            cands,
+            dead: HashSet::new(),
+        }
+    }
+
+    /// The parts and which copies they reproduce.
+    pub(super) fn run(&mut self, budget: &mut usize) -> Option<(Vec<Part>, Vec<bool>)> {
+        let mut offs = vec![0; self.texts.len()];
+        let mut parts = Vec::new();
+        if self.step(0, &mut offs, &mut parts, budget) {
+            let matched = offs
+                .iter()
+                .zip(self.texts)
+                .map(|(o, t)| *o == t.len())
+                .collect();
+            Some((merge_lits(parts), matched))
+        } else {
+            None
+        }
+    }
+
+    pub(super) fn advance(
+        &self,
+        offs: &[usize],
+        piece: impl Fn(usize) -> &'a str,
+    ) -> Option<Vec<usize>> {
+        let mut next = offs.to_vec();
+        let mut alive = 0;
+        for (j, o) in next.iter_mut().enumerate() {
+            if *o == DEAD {
+                continue;
+            }
+            let p = piece(j);
+            if self.texts[j][*o..].starts_with(p) {
+                *o += p.len();
+                alive += 1;
+            } else if j == self.from {
+                return None;
+            } else {
+                *o = DEAD;
+            }
+        }
+        (alive >= self.need).then_some(next)
+    }
+
+    pub(super) fn step(
+        &mut self,
+        p: usize,
+        offs: &mut Vec<usize>,
+        parts: &mut Vec<Part>,
+        budget: &mut usize,
+    ) -> bool {
+        let t = self.texts[self.from];
+        if p == t.len() {
+            let full = offs
+                .iter()
+                .zip(self.texts)
+                .filter(|(o, t)| **o == t.len())
+                .count();
+            return full >= self.need;
+        }
+        if *budget == 0 || self.dead.contains(&(p, offs.clone())) {
+            return false;
+        }
+        *budget -= 1;
+        let vars = self.cands.get(&p).cloned().unwrap_or_default();
+        let vals = self.vals;
+        for v in vars {
+            if let Some(mut next) = self.advance(offs, |j| vals[v][j].as_str()) {
+                parts.push(Part::Var(v));
+                if self.step(p + vals[v][self.from].len(), &mut next, parts, budget) {
+                    *offs = next;
+                    return true;
+                }
+                parts.pop();
+            }
+        }
+        let end = self
+            .cands
+            .range(p + 1..)
+            .next()
+            .map_or(t.len(), |(&q, _)| q);
+        let chunk = &t[p..end];
+        if let Some(mut next) = self.advance(offs, |_| chunk) {
+            parts.push(Part::Lit(chunk.to_string()));
+            if self.step(end, &mut next, parts, budget) {
+                *offs = next;
+                return true;
+            }
+            parts.pop();
+        }
+        self.dead.insert((p, offs.clone()));
+        false
+    }
+}
+
+pub(super) struct SlotOut {
+    pub(super) parts: Vec<Part>,
+    pub(super) matched: Vec<bool>,
+}
+
+/// Literal text and variable references for one slot: reproducing every copy if possible,
+/// else the most copies (ties: the first copy's wording).
+pub(super) fn template_slot(texts: &[&str], vals: &[Vec<String>]) -> SlotOut {
+    let n = texts.len();
+    // Copies that read differently (text or variable values) give different candidates.
+    let mut froms: Vec<usize> = Vec::new();
+    for c in 0..n {
+        let same = froms
+            .iter()
+            .any(|&f| texts[f] == texts[c] && vals.iter().all(|v| v[f] == v[c]));
+        if !same {
+            froms.push(c);
+        }
+    }
+    let mut budget = 20_000;
+    for boundary in [true, false] {
+        for &from in &froms {
+            let mut b = 2_000.min(budget);
+            let r = Search::new(texts, vals, from, n, boundary).run(&mut b);
+            budget -= 2_000.min(budget) - b;
+            if let Some((parts, matched)) = r {
+                return SlotOut { parts, matched };
+            }
+        }
+    }
+    // Drift: the wording most copies share.
+    let mut best: Option<(usize, Vec<Part>, Vec<bool>)> = None;
+    for &from in &froms {
+        let mut b = 2_000;
+        if let Some((parts, matched)) = Search::new(texts, vals, from, 1, true).run(&mut b) {
+            let count = matched.iter().filter(|&&m| m).count();
+            if best.as_ref().is_none_or(|b| count > b.0) {
+                best = Some((count, parts, matched));
+            }
+        }
+    }
+    let mut best = best.unwrap_or_else(|| {
+        (
+            1,
+            vec![Part::Lit(texts[0].to_string())],
+            (0..n).map(|c| texts[c] == texts[0]).collect(),
+        )
+    });
+    'search: for need in (best.0 + 1..n).rev() {
+        for &from in &froms {
+            if budget == 0 {
+                break 'search;
+            }
+            let mut b = 1_000.min(budget);
+            let r = Search::new(texts, vals, from, need, true).run(&mut b);
+            budget -= 1_000.min(budget) - b;
+            if let Some((parts, matched)) = r {
+                best = (need, parts, matched);
+                break 'search;
+            }
+        }
+    }
+    SlotOut {
+        parts: best.1,
+        matched: best.2,
+    }
+}
+
+pub(super) fn merge_lits(parts: Vec<Part>) -> Vec<Part> {
+    let mut out: Vec<Part> = Vec::with_capacity(parts.len());
+    for p in parts {
+        match (out.last_mut(), p) {
+            (_, Part::Lit(s)) if s.is_empty() => {}
+            (Some(Part::Lit(a)), Part::Lit(s)) => a.push_str(&s),
+            (_, p) => out.push(p),
+        }
+    }
+    out
+}
+
+/// The template text, and the line of each drift span.
+pub(super) fn emit(pieces: &[Part], vars: &[Variable], drift: &[Drift]) -> (String, Vec<usize>) {
+    let mut out = String::new();
+    let mut lines = vec![0; drift.len()];
+    let mut tilde = false;
+    for (k, p) in pieces.iter().enumerate() {
+        let name = match p {
+            Part::Lit(s) => {
+                let mustache_next = matches!(
+                    pieces.get(k + 1),
+                    Some(Part::Var(_) | Part::Drift(_) | Part::FrontMatter)
+                ) || matches!(
+                    (pieces.get(k + 1), pieces.get(k + 2)),
+                    (
+                        Some(Part::Mark(_)),
+                        Some(Part::Var(_) | Part::Drift(_) | Part::FrontMatter)
+                    )
+                );
+                tilde = escape_into(&mut out, s, mustache_next);
+                continue;
+            }
+            Part::Mark(d) => {
+                lines[*d] = out.matches('\n').count() + 1;
+                continue;
+            }
+            Part::Var(v) => vars[*v].name.as_str(),
+            Part::Drift(d) => {
+                lines[*d] = out.matches('\n').count() + 1;
+                drift[*d].name.as_deref().unwrap_or("drift")
+            }
+            Part::FrontMatter => "front_matter",
+        };
+        out.push_str(if std::mem::take(&mut tilde) {
+            "{{~"
+        } else {
+            "{{"
+        });
+        out.push_str(name);
+        out.push_str("}}");
+    }
+    (out, lines)
+}
+
+/// Writes literal text so Handlebars renders it verbatim: `{{` becomes `\{{`; backslashes
+/// right before `{{` (literal or a variable's) get one more, since Handlebars eats one there.
+pub(super) fn escape_into(out: &mut String, s: &str, mustache_next: bool) -> bool {
+    let mut rest = s;
+    while let Some(i) = rest.find("{{") {
+        let head = &rest[..i];
+        out.push_str(head);
+        if head.ends_with('\\') {
+            // `\\{{!}}` prints the backslashes, the comment nothing, then `\{{` prints `{{`.
+            out.push_str("\\{{!}}");
+        }
+        out.push_str("\\{{");
+        rest = &rest[i + 2..];
+    }
+    out.push_str(rest);
+    if mustache_next && s.ends_with('\\') {
+        out.push('\\');
+    }
+    // `\{{` would swallow the `{{` of a mustache right after it: a space keeps them apart and
+    // the mustache's `~` takes the space away again.
+    let tilde = mustache_next && s.ends_with("{{") && rest.is_empty();
+    if tilde {
+        out.push(' ');
+    }
+    tilde
+}
+
+/// Whether byte `at` of `t` is inside an HTML tag or inline code on its line, where a
+/// variable must not start or end.
+pub(super) fn in_markup(t: &str, at: usize) -> bool {
+    let line = &t[t[..at].rfind('\n').map_or(0, |i| i + 1)..at];
+    let in_tag = match (line.rfind('<'), line.rfind('>')) {
+        (Some(a), b) => {
+            b.is_none_or(|b| b < a)
+                && line[a + 1..].starts_with(|c: char| c.is_ascii_alphabetic() || c == '/')
+        }
+        _ => false,
+    };
+    in_tag || line.matches('`').count() % 2 == 1
+}

@@ -1,0 +1,369 @@
+//! Laws a reviewer needs from `docvar infer` (issue 16), on generated groups of 2 to 8 copies
+//! and on real groups from tests/fixtures/corpus: the result does not depend on argument
+//! order, no line is invented, no value cuts through markup, no `product_N` names, at most
+//! one override per template line with `--exact`, which reproduces every copy byte for byte,
+//! and what infer writes is much smaller than the copies together.
+
+use std::path::Path;
+
+use docvar::infer::{self, Inferred};
+use proptest::prelude::*;
+
+/// A template line with copy `i`'s values filled in.
+fn fill(line: &str, r: &Inferred, i: usize) -> String {
+    let mut out = line.replace("\\{{", "\u{0}");
+    for (k, v) in r.vars(i).into_iter().chain(r.overrides(i)) {
+        out = out
+            .replace(&format!("{{{{~{k}}}}}"), &v)
+            .replace(&format!("{{{{{k}}}}}"), &v);
+    }
+    out.replace('\u{0}', "{{")
+}
+
+fn lines(s: &str) -> Vec<&str> {
+    s.split('\n')
+        .map(|l| l.strip_suffix('\r').unwrap_or(l))
+        .collect()
+}
+
+/// Whether `v` is whole lines of `text`.
+fn whole_lines(text: &str, v: &str) -> bool {
+    let starts = text.starts_with(v) || text.contains(&format!("\n{v}"));
+    let ends = v.ends_with('\n')
+        || text.ends_with(v)
+        || text.contains(&format!("{v}\n"))
+        || text.contains(&format!("{v}\r\n"));
+    starts && ends
+}
+
+/// Checks every law on one group; returns (variables, overrides, template bytes, written bytes).
+fn check_laws(copies: &[(String, String)]) -> (usize, usize, usize, usize) {
+    let plain = infer::infer("page", copies, false).expect("near-duplicates");
+    let exact = infer::infer("page", copies, true).expect("near-duplicates");
+    // Order independence.
+    let reversed: Vec<(String, String)> = copies.iter().rev().cloned().collect();
+    for (r, ex) in [(&plain, false), (&exact, true)] {
+        let back = infer::infer("page", &reversed, ex).unwrap();
+        assert_eq!(
+            back.template, r.template,
+            "argument order changed the template"
+        );
+        let n = copies.len();
+        for (a, b) in r.variables.iter().zip(&back.variables) {
+            assert_eq!(a.name, b.name);
+            let rev: Vec<String> = (0..n).map(|i| b.values[n - 1 - i].clone()).collect();
+            assert_eq!(a.values, rev);
+        }
+        assert_eq!(r.variables.len(), back.variables.len());
+    }
+    // Names are the same with and without --exact.
+    for v in &exact.variables {
+        let p = plain.variables.iter().find(|p| p.values == v.values);
+        assert_eq!(
+            p.map(|p| &p.name),
+            Some(&v.name),
+            "{} differs with --exact",
+            v.name
+        );
+    }
+    // Names mean something.
+    for r in [&plain, &exact] {
+        for name in r
+            .variables
+            .iter()
+            .map(|v| v.name.as_str())
+            .chain(r.drift.iter().filter_map(|d| d.name.as_deref()))
+        {
+            let numbered = |p: &str| {
+                name.strip_prefix(p)
+                    .is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()))
+            };
+            assert!(
+                !numbered("product_") && !numbered("drift_"),
+                "meaningless name {name}"
+            );
+        }
+        // Variables are words, never markup.
+        for v in &r.variables {
+            for val in &v.values {
+                assert!(
+                    !val.contains(['<', '>', '`', '\n', '[', ']', '(', ')', '|']),
+                    "{} = {val:?} cuts through markup",
+                    v.name
+                );
+            }
+        }
+    }
+    // No invented line: each template line, filled in, is a line of a copy.
+    for line in plain.template.split('\n') {
+        if line.contains("{{front_matter}}") {
+            continue;
+        }
+        let found = (0..copies.len()).any(|i| {
+            let l = fill(line, &plain, i);
+            let l = l.strip_suffix('\r').unwrap_or(&l);
+            lines(&copies[i].1).contains(&l)
+        });
+        assert!(
+            found,
+            "invented line {line:?}\ntemplate:\n{}",
+            plain.template
+        );
+    }
+    // --exact: one override per line, each whole lines, every copy byte for byte.
+    let names: Vec<String> = exact.drift.iter().filter_map(|d| d.name.clone()).collect();
+    for line in exact.template.split('\n') {
+        let count = names
+            .iter()
+            .filter(|n| {
+                line.contains(&format!("{{{{{n}}}}}")) || line.contains(&format!("{{{{~{n}}}}}"))
+            })
+            .count();
+        assert!(count <= 1, "{count} overrides on {line:?}");
+    }
+    for d in &exact.drift {
+        for (i, v) in d.values.iter().enumerate() {
+            assert!(
+                v.trim().is_empty() || whole_lines(&copies[i].1, v),
+                "override {:?} = {v:?} is not whole lines",
+                d.name
+            );
+        }
+    }
+    for (i, (_, text)) in copies.iter().enumerate() {
+        let want = if exact.lf_line_ends {
+            text.replace("\r\n", "\n")
+        } else {
+            text.clone()
+        };
+        assert_eq!(exact.render(i).unwrap(), want, "copy {i} not reproduced");
+    }
+    let written = exact.template.len()
+        + (0..copies.len())
+            .map(|i| {
+                exact
+                    .vars(i)
+                    .into_iter()
+                    .chain(exact.overrides(i))
+                    .map(|(k, v)| k.len() + v.len() + 6)
+                    .sum::<usize>()
+            })
+            .sum::<usize>();
+    (
+        exact.variables.len(),
+        exact.drift.len(),
+        exact.template.len(),
+        written,
+    )
+}
+
+// ---------------------------------------------------------------------------------------------
+// Generated groups
+
+const WORDS: &[&str] = &[
+    "the", "runs", "on", "a", "node", "with", "Auth0", "Private", "Cloud", "service", "and",
+    "backup", "for", "to", "One", "tenants", "Data",
+];
+const NAME_WORDS: &[&str] = &[
+    "Cloud",
+    "Edge",
+    "Private",
+    "SaaS",
+    "Appliance",
+    "Hub",
+    "One",
+];
+
+fn sentence(ws: &[usize]) -> String {
+    ws.iter()
+        .map(|&w| WORDS[w % WORDS.len()])
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// One block of the page, with `{{product}}` and `{{section}}` where the products differ.
+fn block(kind: usize, ws: &[usize]) -> String {
+    let s = sentence(ws);
+    match kind % 8 {
+        0 => format!("{s} {{{{product}}}} {s}."),
+        1 => format!(
+            "<table>\n  <thead>\n  <tr><th>Role</th><th>{{{{product}}}}</th></tr>\n  </thead>\n  <tr><td>{s}</td><td>R</td></tr>\n</table>"
+        ),
+        2 => format!("See [the {{{{product}}}} docs](/{{{{section}}}}/index) for {s}."),
+        3 => format!("```bash\nauth0 {{{{section}}}} backup --all\n# {s}\n```"),
+        4 => format!("::: note\nThe {{{{product}}}} needs {s}.\n:::"),
+        5 => format!("## {s}"),
+        6 => format!("It says \u{201c}{{{{product}}}} {s}\u{201d} here."),
+        _ => format!("* [{s}](/{{{{section}}}}/monitoring)\n* {{{{product}}}} `{s}`"),
+    }
+}
+
+#[derive(Debug, Clone)]
+struct Group {
+    names: Vec<Vec<&'static str>>,
+    blocks: Vec<(usize, Vec<usize>)>,
+    /// (block, copy, replacement words): a copy's rewritten block.
+    rewrites: Vec<(usize, usize, Vec<usize>)>,
+    crlf: Vec<bool>,
+    final_newline: Vec<bool>,
+}
+
+fn group() -> impl Strategy<Value = Group> {
+    (
+        prop::collection::vec(
+            prop::sample::subsequence(NAME_WORDS, 1..=3).prop_shuffle(),
+            2..=8,
+        ),
+        prop::collection::vec((0usize..8, prop::collection::vec(0usize..64, 2..7)), 8..20),
+        prop::collection::vec(
+            (
+                0usize..20,
+                0usize..8,
+                prop::collection::vec(0usize..64, 3..8),
+            ),
+            0..3,
+        ),
+        prop::collection::vec(any::<bool>(), 8),
+        prop::collection::vec(prop::bool::weighted(0.8), 8),
+    )
+        .prop_map(|(names, blocks, rewrites, crlf, final_newline)| Group {
+            names,
+            blocks,
+            rewrites,
+            crlf,
+            final_newline,
+        })
+}
+
+fn render_group(g: &Group) -> Option<Vec<(String, String)>> {
+    let names: Vec<String> = g.names.iter().map(|ws| ws.join(" ")).collect();
+    let mut seen = std::collections::HashSet::new();
+    if !names.iter().all(|n| seen.insert(n.to_lowercase())) {
+        return None;
+    }
+    let mut hb = handlebars::Handlebars::new();
+    hb.register_escape_fn(handlebars::no_escape);
+    let mut out = Vec::new();
+    for (i, name) in names.iter().enumerate() {
+        let section = name.to_lowercase().replace(' ', "-");
+        let mut t = String::from(
+            "---\ntitle: {{product}} overview\ncontentType: \ndescription: How the {{product}} runs\n---\n\n# {{product}} overview\n",
+        );
+        for (b, (kind, ws)) in g.blocks.iter().enumerate() {
+            t.push('\n');
+            match g
+                .rewrites
+                .iter()
+                .find(|r| r.0 % g.blocks.len() == b && r.1 % names.len() == i)
+            {
+                Some((_, _, rw)) => t.push_str(&format!("{} was rewritten here.", sentence(rw))),
+                None => t.push_str(&block(*kind, ws)),
+            }
+            t.push('\n');
+        }
+        t.push_str("\nSee [the {{product}} docs](/{{section}}/index).\n");
+        let ctx = serde_json::json!({ "product": name, "section": section });
+        let mut text = hb.render_template(&t, &ctx).unwrap();
+        if g.crlf[0] {
+            text = text.replace('\n', "\r\n");
+        }
+        if !g.final_newline[i % 8] {
+            text.truncate(text.trim_end_matches(['\r', '\n']).len());
+        }
+        out.push((section, text));
+    }
+    Some(out)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+    #[test]
+    fn generated_groups_keep_every_law(g in group()) {
+        let copies = render_group(&g);
+        prop_assume!(copies.is_some(), "two products with one name");
+        let copies = copies.unwrap();
+        let total: usize = copies.iter().map(|c| c.1.len()).sum();
+        let (_, _, _, written) = check_laws(&copies);
+        // About one copy's worth (the template), plus half for values and rewritten blocks
+        // (an override holds the block for every copy) and an allowance for file headers.
+        let bound = total / copies.len() + total / 2 + 300;
+        prop_assert!(written < bound, "wrote {written} bytes for {total} bytes of copies");
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Real groups
+
+fn real_group(name: &str) -> Vec<(String, String)> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/corpus/groups")
+        .join(name);
+    let mut out = Vec::new();
+    let mut flavours: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    flavours.sort();
+    for f in flavours {
+        let file = std::fs::read_dir(&f)
+            .unwrap()
+            .next()
+            .unwrap()
+            .unwrap()
+            .path();
+        let text = String::from_utf8(std::fs::read(&file).unwrap()).unwrap();
+        out.push((f.file_name().unwrap().to_string_lossy().into_owned(), text));
+    }
+    out
+}
+
+#[test]
+fn real_groups_keep_every_law() {
+    for name in [
+        "disabling-sign-ups",
+        "geo-ha",
+        "raci",
+        "managing-the-dashboard",
+    ] {
+        let copies = real_group(name);
+        let total: usize = copies.iter().map(|c| c.1.len()).sum();
+        let (vars, overrides, template, written) = check_laws(&copies);
+        eprintln!("{name}: {vars} variables, {overrides} overrides, template {template} B, written {written} B, copies {total} B");
+        // Rewritten paragraphs are kept whole per copy, so the bound is 75%, not half; geo-ha's
+        // private-cloud copy rewrites most paragraphs, so only the other laws hold there.
+        if name != "geo-ha" {
+            assert!(
+                written * 4 < total * 3,
+                "{name}: wrote {written} bytes for {total}"
+            );
+        }
+    }
+}
+
+#[test]
+fn raci_names_the_product_and_the_section() {
+    let r = infer::infer("raci", &real_group("raci"), false).unwrap();
+    let names: Vec<&str> = r.variables.iter().map(|v| v.name.as_str()).collect();
+    assert!(names.contains(&"product"), "{names:?}");
+    assert!(names.contains(&"section"), "{names:?}");
+    let product = r.variables.iter().find(|v| v.name == "product").unwrap();
+    assert_eq!(
+        product.values,
+        ["PSaaS Appliance", "PSaaS Appliance", "Private SaaS"]
+    );
+}
+
+#[test]
+fn a_front_matter_key_with_a_trailing_space_is_per_variant_front_matter() {
+    let a = "---\ntitle: Cloud\ncontentType: \n    - index\n---\n\nCloud runs.\n\nAsk Cloud.\n";
+    let b = "---\ntitle: Edge\n---\n\nEdge runs.\n\nAsk Edge.\n";
+    let copies = [("cloud", a), ("edge", b)];
+    let r = infer::infer("p", &copies, false).unwrap();
+    assert!(r.drift.is_empty(), "{:#?}\n{}", r.drift, r.template);
+    assert!(
+        r.front_matter[0].contains_key("contentType"),
+        "{:?}",
+        r.front_matter
+    );
+    assert!(!r.template.contains("contentType"), "{}", r.template);
+}
