@@ -347,10 +347,12 @@ fn cmd_generate(
     );
     let planned = generate::plan_with_progress(&project, &renderer, &sel, progress.counter())?;
     let out_dir = out.unwrap_or_else(|| project.out_dir());
+    output::check_location(&project, &out_dir)?;
+    let known = generate::all_paths(&project);
     let owns = |rel: &std::path::Path| sel.owns(rel);
     if check {
         progress.finish();
-        let report = output::check(&out_dir, &planned, Some(&owns))?;
+        let report = output::check_known(&out_dir, &planned, Some(&known), Some(&owns))?;
         let mut stdout = std::io::stdout().lock();
         for (rel, status) in &report {
             let _ = writeln!(
@@ -370,18 +372,43 @@ fn cmd_generate(
             }
             return Ok(ExitCode::SUCCESS);
         }
-        eprintln!(
-            "{} of {} is out of date; run `docvar generate` and commit the result",
-            plural(report.len(), "file"),
-            out_dir.display()
-        );
+        let foreign = report
+            .iter()
+            .filter(|(_, s)| *s == output::Status::Foreign)
+            .count();
+        let stale = report.len() - foreign;
+        if stale > 0 {
+            eprintln!(
+                "{} in {} {} out of date; run `docvar generate` and commit the result",
+                plural(stale, "file"),
+                out_dir.display(),
+                if stale == 1 { "is" } else { "are" }
+            );
+        }
+        if foreign > 0 {
+            eprintln!(
+                "{} in {} {} not written by docvar; move {} out of the output folder",
+                plural(foreign, "file"),
+                out_dir.display(),
+                if foreign == 1 { "was" } else { "were" },
+                if foreign == 1 { "it" } else { "them" }
+            );
+        }
         return Ok(ExitCode::from(1));
     }
-    // Extra files only: write() itself compares each planned file with what is there.
-    let extra = output::extra(&out_dir, &planned, Some(&owns))?;
+    // Ownership only: write() itself compares each planned file with what is there.
+    let own = output::ownership(&out_dir, &planned, Some(&known), Some(&owns))?;
     progress.phase("writing", planned.len());
-    let written = output::write_with_progress(&out_dir, &planned, &extra, progress.counter())?;
+    let written = output::write_owned(&out_dir, &planned, &own, progress.counter())?;
     progress.finish();
+    if !quiet {
+        for rel in &written.foreign {
+            eprintln!(
+                "warning: {}: not written by docvar, left in place (`docvar generate --check` fails on it)",
+                out_dir.join(rel).display()
+            );
+        }
+    }
     if !quiet {
         let mut stdout = std::io::stdout().lock();
         for rel in &written.written {
