@@ -2073,11 +2073,59 @@ pub fn write(plan: &Plan) -> Result<()> {
             files.push((v.path.as_path(), v.after.as_str()));
         }
     }
-    for (path, text) in files {
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, &e))?;
+    // Every target is checked (no link on the way, no folder in the way, its folder can be
+    // made) and every file staged before the first rename, so a refusal changes nothing.
+    let base = Path::new("");
+    for (path, _) in &files {
+        crate::fsguard::refuse_links(base, path)?;
+        if std::fs::symlink_metadata(path).is_ok_and(|m| !m.is_file()) {
+            return Err(Error::in_file(path, "is not a regular file where docvar would write")
+                .help("move it away and run again"));
         }
-        crate::output::replace_file(path, text.as_bytes())?;
+        let mut dir = path.parent();
+        while let Some(d) = dir.filter(|d| !d.as_os_str().is_empty()) {
+            match std::fs::symlink_metadata(d) {
+                Ok(m) if m.is_dir() => break,
+                Ok(_) => {
+                    return Err(Error::in_file(d, "is a file where docvar needs a folder")
+                        .help("move it away and run again"))
+                }
+                Err(_) => dir = d.parent(),
+            }
+        }
+    }
+    let mut staged = Vec::new();
+    for (path, text) in &files {
+        let dir = match path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            Some(d) => {
+                crate::fsguard::create_dir_all(base, d)?;
+                d
+            }
+            None => Path::new("."),
+        };
+        let mut tmp = tempfile::Builder::new()
+            .prefix(".docvar-")
+            .tempfile_in(dir)
+            .map_err(|e| Error::io(dir, &e).help("check that the folder is writable"))?;
+        std::io::Write::write_all(&mut tmp, text.as_bytes()).map_err(|e| Error::io(path, &e))?;
+        let mode = std::fs::metadata(path).map(|m| m.permissions()).ok();
+        staged.push((tmp.into_temp_path(), *path, mode));
+    }
+    for (tmp, path, mode) in staged {
+        match mode {
+            Some(m) => {
+                let _ = std::fs::set_permissions(&tmp, m);
+            }
+            #[cfg(unix)]
+            None => {
+                use std::os::unix::fs::PermissionsExt;
+                let _ = std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o644));
+            }
+            #[cfg(not(unix))]
+            None => {}
+        }
+        crate::fsguard::refuse_links(base, path)?;
+        tmp.persist(path).map_err(|e| Error::io(path, &e.error))?;
     }
     Ok(())
 }

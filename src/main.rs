@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use docvar::error::{read_text, Error, Result};
+use docvar::error::{Error, Result};
 use docvar::export;
 use docvar::generate::{self, Selection};
 use docvar::output;
@@ -283,7 +283,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             check,
             quiet,
         ),
-        Command::Export { files, to } => cmd_export(&files, to),
+        Command::Export { files, to } => cmd_export(&cli.project, &files, to),
         Command::List => cmd_list(&cli.project),
         Command::Lint {
             pages,
@@ -428,10 +428,13 @@ fn cmd_generate(
     Ok(ExitCode::SUCCESS)
 }
 
-fn cmd_export(files: &[PathBuf], to: ExportFormat) -> Result<ExitCode> {
+fn cmd_export(root: &std::path::Path, files: &[PathBuf], to: ExportFormat) -> Result<ExitCode> {
+    // The project's `max_file_size` when there is a readable docvar.toml, else the default.
+    let limit = docvar::project::Config::load(root)
+        .map_or(docvar::fsguard::DEFAULT_MAX_FILE_SIZE, |c| c.max_file_size);
     let mut texts = Vec::new();
     for f in files {
-        texts.push(read_text(f)?);
+        texts.push(docvar::fsguard::read_text_limited(f, limit)?);
     }
     let mut stdout = std::io::stdout().lock();
     for t in texts {
@@ -567,7 +570,8 @@ fn cmd_diff(root: &std::path::Path, args: DiffArgs) -> Result<ExitCode> {
             .iter()
             .filter(|p| p.status == docvar::drift::Status::Drifted)
         {
-            output::replace_file(
+            output::replace_file_in(
+                &project.root,
                 std::path::Path::new(&page.published),
                 page.expected_text.as_bytes(),
             )?;
@@ -735,10 +739,15 @@ fn cmd_infer(root: &std::path::Path, args: InferArgs) -> Result<ExitCode> {
         ))
         .help("give one --variant per FILE, in the same order, or none"));
     }
+    let limit = docvar::project::Config::load(root)?.max_file_size;
     let mut copies = Vec::new();
     let mut published = Vec::new();
     for (i, file) in args.files.iter().enumerate() {
-        let text = docvar::drift::read_copy(file)?;
+        if docvar::fsguard::in_git_dir(&docvar::fsguard::resolve(file)) {
+            return Err(Error::in_file(file, "is inside .git/; docvar never reads it as a copy")
+                .help("pass published copies of the page"));
+        }
+        let text = docvar::drift::read_copy_limited(file, limit)?;
         let slug = match args.variants.get(i) {
             Some(s) => s.clone(),
             None => infer::slug_for(root, file)?,

@@ -568,8 +568,21 @@ pub fn write_owned(
     Ok(result)
 }
 
-/// Replaces one file (a published copy) atomically: temp file beside it, then rename.
+/// Replaces one file (a published copy) atomically: temp file beside it, then rename; the
+/// file and its folder must not be links.
 pub fn replace_file(path: &Path, bytes: &[u8]) -> Result<()> {
-    let base = path.parent().unwrap_or(Path::new(""));
+    let base = path.parent().and_then(Path::parent).unwrap_or(Path::new(""));
     crate::fsguard::write_atomic(base, path, bytes)
+}
+
+/// [`replace_file`] for a file of the project at `root`: no link anywhere between the root
+/// and the file (a file outside the project: none at it or its folder).
+pub fn replace_file_in(root: &Path, path: &Path, bytes: &[u8]) -> Result<()> {
+    let abs = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let root = std::path::absolute(root).unwrap_or_else(|_| root.to_path_buf());
+    if abs.starts_with(&root) {
+        crate::fsguard::write_atomic(&root, &abs, bytes)
+    } else {
+        replace_file(path, bytes)
+    }
 }
