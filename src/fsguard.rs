@@ -135,7 +135,8 @@ pub fn remove_file(base: &Path, path: &Path) -> Result<()> {
 /// Creates `dir` and its missing parents, refusing a link between `base` and it.
 pub fn create_dir_all(base: &Path, dir: &Path) -> Result<()> {
     refuse_links(base, dir)?;
-    fs::create_dir_all(dir).map_err(|e| Error::io(dir, &e).help("check that the folder can be created"))?;
+    fs::create_dir_all(dir)
+        .map_err(|e| Error::io(dir, &e).help("check that the folder can be created"))?;
     // A link swapped in while the folders were made is still refused before any write.
     refuse_links(base, dir)
 }

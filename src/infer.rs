@@ -2079,8 +2079,10 @@ pub fn write(plan: &Plan) -> Result<()> {
     for (path, _) in &files {
         crate::fsguard::refuse_links(base, path)?;
         if std::fs::symlink_metadata(path).is_ok_and(|m| !m.is_file()) {
-            return Err(Error::in_file(path, "is not a regular file where docvar would write")
-                .help("move it away and run again"));
+            return Err(
+                Error::in_file(path, "is not a regular file where docvar would write")
+                    .help("move it away and run again"),
+            );
         }
         let mut dir = path.parent();
         while let Some(d) = dir.filter(|d| !d.as_os_str().is_empty()) {

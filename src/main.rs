@@ -744,8 +744,10 @@ fn cmd_infer(root: &std::path::Path, args: InferArgs) -> Result<ExitCode> {
     let mut published = Vec::new();
     for (i, file) in args.files.iter().enumerate() {
         if docvar::fsguard::in_git_dir(&docvar::fsguard::resolve(file)) {
-            return Err(Error::in_file(file, "is inside .git/; docvar never reads it as a copy")
-                .help("pass published copies of the page"));
+            return Err(
+                Error::in_file(file, "is inside .git/; docvar never reads it as a copy")
+                    .help("pass published copies of the page"),
+            );
         }
         let text = docvar::drift::read_copy_limited(file, limit)?;
         let slug = match args.variants.get(i) {

@@ -171,8 +171,7 @@ pub fn ownership(
     check_out_dir(out)?;
     let manifest = Manifest::load(out)?;
     let wanted: HashSet<&Path> = planned.iter().map(|p| p.rel.as_path()).collect();
-    let is_known =
-        |rel: &Path| wanted.contains(rel) || known.is_some_and(|k| k.contains(rel));
+    let is_known = |rel: &Path| wanted.contains(rel) || known.is_some_and(|k| k.contains(rel));
     let mut own = Ownership::default();
     for rel in existing(out)? {
         let listed = manifest.as_ref().is_some_and(|m| m.files.contains(&rel));
@@ -205,7 +204,9 @@ pub fn check_location(project: &Project, out: &Path) -> Result<()> {
     let base = if out_abs.starts_with(&root_abs) {
         root_abs.clone()
     } else {
-        out_abs.parent().map_or_else(|| out_abs.clone(), Path::to_path_buf)
+        out_abs
+            .parent()
+            .map_or_else(|| out_abs.clone(), Path::to_path_buf)
     };
     fsguard::refuse_links(&base, &out_abs).map_err(|e| Error {
         file: e.file.or_else(|| Some(out.to_path_buf())),
@@ -250,7 +251,6 @@ pub fn check_location(project: &Project, out: &Path) -> Result<()> {
     }
     Ok(())
 }
-
 
 fn is_inside(rel: &Path) -> bool {
     rel.components().all(|c| matches!(c, Component::Normal(_)))
@@ -449,7 +449,10 @@ pub fn write_owned(
         .collect();
     for rel in &own.stale {
         if !listed.contains(rel.as_path()) || !is_inside(rel) {
-            return Err(Error::in_file(out.join(rel), "docvar did not write this file; it is never removed"));
+            return Err(Error::in_file(
+                out.join(rel),
+                "docvar did not write this file; it is never removed",
+            ));
         }
         fsguard::refuse_links(out, &out.join(rel))?;
     }
@@ -571,7 +574,10 @@ pub fn write_owned(
 /// Replaces one file (a published copy) atomically: temp file beside it, then rename; the
 /// file and its folder must not be links.
 pub fn replace_file(path: &Path, bytes: &[u8]) -> Result<()> {
-    let base = path.parent().and_then(Path::parent).unwrap_or(Path::new(""));
+    let base = path
+        .parent()
+        .and_then(Path::parent)
+        .unwrap_or(Path::new(""));
     crate::fsguard::write_atomic(base, path, bytes)
 }
 

@@ -372,7 +372,10 @@ impl Project {
                 .iter()
                 .map(|r| join(&self.root, r)),
         );
-        if !roots.map(|r| fsguard::resolve(&r)).any(|r| real.starts_with(r)) {
+        if !roots
+            .map(|r| fsguard::resolve(&r))
+            .any(|r| real.starts_with(r))
+        {
             return Err(locate(Error::in_file(
                 &v.path,
                 format!(
@@ -390,8 +393,10 @@ impl Project {
     pub fn read_copy(&self, path: &Path) -> Result<String> {
         let real = fsguard::resolve(path);
         if fsguard::in_git_dir(&real) {
-            return Err(Error::in_file(path, "is inside .git/; docvar never reads it as a copy")
-                .help("pass a published copy of a page"));
+            return Err(
+                Error::in_file(path, "is inside .git/; docvar never reads it as a copy")
+                    .help("pass a published copy of a page"),
+            );
         }
         crate::drift::read_copy_limited(path, self.config.max_file_size)
     }

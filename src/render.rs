@@ -208,7 +208,9 @@ fn check_partial_cycles(project: &Project, uses: &BTreeMap<String, Uses>) -> Res
                 format!("partials include each other: {}", cycle.join(" -> ")),
             )
             .at(at.line, Some(at.column))
-            .help("break the cycle: a partial must not include itself, directly or through others"));
+            .help(
+                "break the cycle: a partial must not include itself, directly or through others",
+            ));
         }
     }
     Ok(())
