@@ -208,8 +208,12 @@ pub fn check_location(project: &Project, out: &Path) -> Result<()> {
             .parent()
             .map_or_else(|| out_abs.clone(), Path::to_path_buf)
     };
+    // Named as the user wrote it when the link is the folder itself.
     fsguard::refuse_links(&base, &out_abs).map_err(|e| Error {
-        file: e.file.or_else(|| Some(out.to_path_buf())),
+        file: match e.file {
+            Some(f) if f != out_abs => Some(f),
+            _ => Some(out.to_path_buf()),
+        },
         ..e
     })?;
     let real = fsguard::resolve(out);

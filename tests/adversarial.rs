@@ -111,7 +111,7 @@ fn output_folder_that_is_a_link_is_refused() {
         dir.path(),
         &[elsewhere.path()],
         &["generate"],
-        &["out", "symbolic link"],
+        &["error: out: is a symbolic link"],
     );
 }
 
