@@ -221,8 +221,9 @@ fn screenshot(bin: &Path, scratch: &Path, url: &str, png: &Path, width: u32) {
 #[test]
 #[ignore = "needs Chromium: apt-get install chromium, then cargo test --test html_report -- --ignored"]
 fn html_report_renders_in_chromium() {
-    let bin = chromium()
-        .expect("chromium is not installed: apt-get install chromium (the test cannot run without it)");
+    let bin = chromium().expect(
+        "chromium is not installed: apt-get install chromium (the test cannot run without it)",
+    );
     let scratch = tempfile::tempdir().unwrap();
     let report = scratch.path().join("drift.html");
     std::fs::write(&report, html_report()).unwrap();
