@@ -347,9 +347,7 @@ fn a_txt_copy_that_is_markdown_is_compared_as_markdown() {
     let p = &r.pages[0];
     assert_eq!(p.format, CopyFormat::Markdown);
     assert!(
-        p.notes
-            .iter()
-            .any(|n| *n == docvar::drift::Note::TextCopyIsMarkdown),
+        p.notes.contains(&docvar::drift::Note::TextCopyIsMarkdown),
         "{:?}",
         p.notes
     );
@@ -363,6 +361,35 @@ fn a_txt_copy_that_is_markdown_is_compared_as_markdown() {
     for page in rendered_pages() {
         assert!(!drift::looks_like_markdown(&export::to_text(&page)));
         assert!(drift::looks_like_markdown(&page));
+    }
+}
+
+/// What `--fix` writes to a plain-text copy is the page's plain text, and reading it back as
+/// the `.txt` it is gives no drift, even where that text looks like Markdown (inline code
+/// printing `# `, a soft-wrapped paragraph joined into one line) or an ignored line kept by
+/// the fix does. Found by `fuzz_drift_checks_hold_on_markdownish_pairs`.
+#[test]
+fn fixed_plain_text_that_looks_like_markdown_is_read_back_as_plain_text() {
+    let ignore = Options::default()
+        .with_ignores(&["^# ".to_string()])
+        .unwrap();
+    let cases = [
+        ("`#\na`](", "`#\na`](", Options::default()),
+        ("`# t`](\n\nx\ny\n", "t](\n\nx y z\n", Options::default()),
+        ("**a**](b\n", "# x\nc\n", ignore),
+    ];
+    for (page, copy, opts) in cases {
+        let a = drift::compare(page, copy, CopyFormat::Text, &[], &opts);
+        assert_eq!(a.format, CopyFormat::Text, "{page:?} / {copy:?}");
+        assert!(!a.hunks.is_empty(), "{page:?} / {copy:?}");
+        let fixed = drift::compare(page, &a.fixed_text, CopyFormat::Text, &[], &opts);
+        assert_eq!(fixed.format, CopyFormat::Text, "{:?}", a.fixed_text);
+        assert!(
+            fixed.hunks.is_empty(),
+            "{:?}: {:#?}",
+            a.fixed_text,
+            fixed.hunks
+        );
     }
 }
 
