@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use docvar::error::{read_text, Error, Result};
+use docvar::error::{Error, Result};
 use docvar::export;
 use docvar::generate::{self, Selection};
 use docvar::output;
@@ -323,7 +323,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             check,
             quiet,
         } => cmd_generate(&project, Selection { variants, pages }, out, check, quiet),
-        Command::Export { files, to } => cmd_export(&files, to),
+        Command::Export { files, to } => cmd_export(&project, &files, to),
         Command::List => cmd_list(&project),
         Command::Lint {
             pages,
@@ -426,10 +426,12 @@ fn cmd_generate(
     );
     let planned = generate::plan_with_progress(&project, &renderer, &sel, progress.counter())?;
     let out_dir = out.unwrap_or_else(|| project.out_dir());
+    output::check_location(&project, &out_dir)?;
+    let known = generate::all_paths(&project);
     let owns = |rel: &std::path::Path| sel.owns(rel);
     if check {
         progress.finish();
-        let report = output::check(&out_dir, &planned, Some(&owns))?;
+        let report = output::check_known(&out_dir, &planned, Some(&known), Some(&owns))?;
         let mut stdout = std::io::stdout().lock();
         for (rel, status) in &report {
             let _ = writeln!(
@@ -449,18 +451,43 @@ fn cmd_generate(
             }
             return Ok(ExitCode::SUCCESS);
         }
-        eprintln!(
-            "{} of {} is out of date; run `docvar generate` and commit the result",
-            plural(report.len(), "file"),
-            out_dir.display()
-        );
+        let foreign = report
+            .iter()
+            .filter(|(_, s)| *s == output::Status::Foreign)
+            .count();
+        let stale = report.len() - foreign;
+        if stale > 0 {
+            eprintln!(
+                "{} in {} {} out of date; run `docvar generate` and commit the result",
+                plural(stale, "file"),
+                out_dir.display(),
+                if stale == 1 { "is" } else { "are" }
+            );
+        }
+        if foreign > 0 {
+            eprintln!(
+                "{} in {} {} not written by docvar; move {} out of the output folder",
+                plural(foreign, "file"),
+                out_dir.display(),
+                if foreign == 1 { "was" } else { "were" },
+                if foreign == 1 { "it" } else { "them" }
+            );
+        }
         return Ok(ExitCode::from(1));
     }
-    // Extra files only: write() itself compares each planned file with what is there.
-    let extra = output::extra(&out_dir, &planned, Some(&owns))?;
+    // Ownership only: write() itself compares each planned file with what is there.
+    let own = output::ownership(&out_dir, &planned, Some(&known), Some(&owns))?;
     progress.phase("writing", planned.len());
-    let written = output::write_with_progress(&out_dir, &planned, &extra, progress.counter())?;
+    let written = output::write_owned(&out_dir, &planned, &own, progress.counter())?;
     progress.finish();
+    if !quiet {
+        for rel in &written.foreign {
+            eprintln!(
+                "warning: {}: not written by docvar, left in place (`docvar generate --check` fails on it)",
+                out_dir.join(rel).display()
+            );
+        }
+    }
     if !quiet {
         let mut stdout = std::io::stdout().lock();
         for rel in &written.written {
@@ -480,10 +507,13 @@ fn cmd_generate(
     Ok(ExitCode::SUCCESS)
 }
 
-fn cmd_export(files: &[PathBuf], to: ExportFormat) -> Result<ExitCode> {
+fn cmd_export(root: &std::path::Path, files: &[PathBuf], to: ExportFormat) -> Result<ExitCode> {
+    // The project's `max_file_size` when there is a readable docvar.toml, else the default.
+    let limit = docvar::project::Config::load(root)
+        .map_or(docvar::fsguard::DEFAULT_MAX_FILE_SIZE, |c| c.max_file_size);
     let mut texts = Vec::new();
     for f in files {
-        texts.push(read_text(f)?);
+        texts.push(docvar::fsguard::read_text_limited(f, limit)?);
     }
     let mut stdout = std::io::stdout().lock();
     for t in texts {
@@ -665,7 +695,8 @@ fn cmd_diff(root: &std::path::Path, args: DiffArgs) -> Result<ExitCode> {
             .iter()
             .filter(|p| p.status == docvar::drift::Status::Drifted)
         {
-            output::replace_file(
+            output::replace_file_in(
+                &project.root,
                 std::path::Path::new(&page.published),
                 // Only the drifted lines change: ignored lines, line endings and BOM stay.
                 page.fixed_text.as_bytes(),
@@ -958,10 +989,17 @@ fn cmd_infer(root: &std::path::Path, args: InferArgs) -> Result<ExitCode> {
         ))
         .help("give one --variant per FILE, in the same order, or none"));
     }
+    let limit = docvar::project::Config::load(root)?.max_file_size;
     let mut copies = Vec::new();
     let mut published = Vec::new();
     for (i, file) in args.files.iter().enumerate() {
-        let text = docvar::drift::read_copy(file)?;
+        if docvar::fsguard::in_git_dir(&docvar::fsguard::resolve(file)) {
+            return Err(
+                Error::in_file(file, "is inside .git/; docvar never reads it as a copy")
+                    .help("pass published copies of the page"),
+            );
+        }
+        let text = docvar::drift::read_copy_limited(file, limit)?;
         let slug = match args.variants.get(i) {
             Some(s) => s.clone(),
             None => infer::slug_for(root, &args.page, file)?,
