@@ -114,15 +114,6 @@ impl Document {
     pub(crate) fn parse_for_text(text: &str) -> Document {
         Builder::new(text, true).build()
     }
-
-    /// Column names for a table row: the cells of its table's header row.
-    pub fn columns(&self, row: &Block) -> Vec<String> {
-        self.blocks
-            .iter()
-            .find(|b| b.kind == BlockKind::TableRow && b.header && b.group == row.group)
-            .map(|b| b.cells.clone())
-            .unwrap_or_default()
-    }
 }
 
 /// Byte offset -> 1-based line.
@@ -828,7 +819,10 @@ mod tests {
         assert!(row.pipe_row);
         assert_eq!(row.raw_cells, vec!["r *1*", "v"]);
         assert_eq!(row.section, vec!["S"]);
-        assert_eq!(doc.columns(row), vec!["H", "I"]);
+        assert_eq!(
+            crate::drift::headers(&doc)[&row.group].cells,
+            vec!["H", "I"]
+        );
         let nested = doc.blocks.iter().find(|b| b.text == "nested").unwrap();
         assert_eq!(nested.level, 2);
     }

@@ -481,11 +481,6 @@ pub fn check(project: &Project, renderer: &Renderer<'_>, sel: &Selection) -> Res
     Ok(outcome)
 }
 
-/// The findings of [`check`] that no `[lint] allow` entry accepts.
-pub fn lint(project: &Project, renderer: &Renderer<'_>, sel: &Selection) -> Result<Vec<Finding>> {
-    check(project, renderer, sel).map(|o| o.findings)
-}
-
 /// Printers: they format an [`Outcome`] and never analyse.
 pub mod print {
     use std::collections::BTreeMap;

@@ -424,7 +424,7 @@ fn cmd_generate(
         "rendering",
         generate::page_count(&project, &sel),
     );
-    let planned = generate::plan_with_progress(&project, &renderer, &sel, progress.counter())?;
+    let planned = generate::plan(&project, &renderer, &sel, Some(progress.counter()))?;
     let out_dir = out.unwrap_or_else(|| project.out_dir());
     output::check_location(&project, &out_dir)?;
     let known = generate::all_paths(&project);
@@ -478,7 +478,7 @@ fn cmd_generate(
     // Ownership only: write() itself compares each planned file with what is there.
     let own = output::ownership(&out_dir, &planned, Some(&known), Some(&owns))?;
     progress.phase("writing", planned.len());
-    let written = output::write_owned(&out_dir, &planned, &own, progress.counter())?;
+    let written = output::write_owned(&out_dir, &planned, &own, Some(progress.counter()))?;
     progress.finish();
     if !quiet {
         for rel in &written.foreign {
@@ -663,8 +663,13 @@ fn cmd_diff(root: &std::path::Path, args: DiffArgs) -> Result<ExitCode> {
     }
     .with_ignores(&patterns)?;
     let progress = docvar::progress::Progress::start(!args.quiet, "checking", copies.len());
-    let report =
-        drift::check_with_progress(&project, &renderer, &copies, &opts, progress.counter())?;
+    let report = drift::check(
+        &project,
+        &renderer,
+        &copies,
+        &opts,
+        Some(progress.counter()),
+    )?;
     progress.finish();
     let format = match args.format {
         DiffFormat::Human => Format::Human,

@@ -400,18 +400,13 @@ pub fn lock(out: &Path) -> Result<Lock> {
 /// Files in `remove` that the manifest lists are deleted afterwards (others never are).
 ///
 /// Files are compared and staged in parallel; a staged temp file is closed at once (only its
-/// path is kept), so a run of any size stays far below the open-file limit.
-pub fn write(out: &Path, planned: &[Planned], remove: &[PathBuf]) -> Result<Written> {
-    write_with_progress(out, planned, remove, &AtomicUsize::new(0))
-}
-
-/// [`write`], adding one to `done` for each planned file found unchanged or staged (so it
-/// ends at `planned.len()`), for a progress display.
-pub fn write_with_progress(
+/// path is kept), so a run of any size stays far below the open-file limit. `progress`, when
+/// given, counts each planned file found unchanged or staged (so it ends at `planned.len()`).
+pub fn write(
     out: &Path,
     planned: &[Planned],
     remove: &[PathBuf],
-    done: &AtomicUsize,
+    progress: Option<&AtomicUsize>,
 ) -> Result<Written> {
     let manifest = Manifest::load(out)?;
     let listed = |rel: &PathBuf| manifest.as_ref().is_some_and(|m| m.files.contains(rel));
@@ -420,7 +415,7 @@ pub fn write_with_progress(
         manifest,
         ..Ownership::default()
     };
-    write_owned(out, planned, &own, done)
+    write_owned(out, planned, &own, progress)
 }
 
 /// Writes `planned` into `out` as [`write`] does, removing `own.stale` (entries of the
@@ -430,8 +425,10 @@ pub fn write_owned(
     out: &Path,
     planned: &[Planned],
     own: &Ownership,
-    done: &AtomicUsize,
+    progress: Option<&AtomicUsize>,
 ) -> Result<Written> {
+    let none = AtomicUsize::new(0);
+    let done = progress.unwrap_or(&none);
     if own.manifest.is_none() {
         if let Some(first) = own.foreign.first() {
             return Err(Error::in_file(

@@ -128,7 +128,7 @@ pub fn plan(project: &Project, renderer: &Renderer<'_>, req: &Request) -> Result
             "list them in the variant files ([pages.<page>] published = [...]), or widen --page/--variant",
         ));
     }
-    let out = generate::plan(project, renderer, &req.selection)?;
+    let out = generate::plan(project, renderer, &req.selection, None)?;
     let out_dir = project.out_dir();
     let ignore = drift::Options::default()
         .with_ignores(&project.config.ignore)?
@@ -210,7 +210,7 @@ pub fn apply(project: &Project, plan: &Plan) -> Result<Vec<PathBuf>> {
             written.push(c.copy.path.clone());
         }
     }
-    output::write(&plan.out_dir, &plan.out, &[])?;
+    output::write(&plan.out_dir, &plan.out, &[], None)?;
     Ok(written)
 }
 

@@ -30,7 +30,7 @@ fn report_of(variant: &str, page: &str, ext: &str) -> Report {
     let opts = drift::Options::default()
         .with_ignores(&project.config.ignore)
         .unwrap();
-    drift::check(&project, &renderer, &[copy], &opts).unwrap()
+    drift::check(&project, &renderer, &[copy], &opts, None).unwrap()
 }
 
 fn summary(r: &Report) -> Vec<(HunkKind, String)> {

@@ -343,7 +343,7 @@ fn a_txt_copy_that_is_markdown_is_compared_as_markdown() {
         path,
         format: CopyFormat::Text,
     };
-    let r = drift::check(&project, &renderer, &[copy], &opts()).unwrap();
+    let r = drift::check(&project, &renderer, &[copy], &opts(), None).unwrap();
     let p = &r.pages[0];
     assert_eq!(p.format, CopyFormat::Markdown);
     assert!(

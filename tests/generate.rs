@@ -106,7 +106,7 @@ fn seed_002_differs_from_the_export_only_in_known_drift() {
 fn every_out_file_is_snapshotted_and_fresh() {
     let project = Project::load(&root()).unwrap();
     let renderer = Renderer::new(&project).unwrap();
-    let planned = docvar::generate::plan(&project, &renderer, &Default::default()).unwrap();
+    let planned = docvar::generate::plan(&project, &renderer, &Default::default(), None).unwrap();
     assert_eq!(planned.len(), 12);
     for p in &planned {
         let on_disk = std::fs::read(root().join("out").join(&p.rel)).unwrap();

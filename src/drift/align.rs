@@ -26,7 +26,7 @@ pub(crate) fn location(b: &Block) -> Location {
     loc
 }
 
-/// Each table's header row by group: [`Document::columns`] without a scan of the page per
+/// Each table's header row by group, found in one scan of the page rather than one per
 /// changed row.
 pub(crate) fn headers(doc: &Document) -> HashMap<usize, &Block> {
     let mut by_group = HashMap::new();

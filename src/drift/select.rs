@@ -84,22 +84,13 @@ pub fn read_copy_limited(path: &Path, limit: u64) -> Result<String> {
 }
 
 /// Checks every copy (in parallel) and builds the report; the first error stops the run.
+/// `progress`, when given, counts each copy as it is analysed.
 pub fn check(
     project: &Project,
     renderer: &Renderer<'_>,
     copies: &[Copy],
     opts: &Options,
-) -> Result<Report> {
-    check_with_progress(project, renderer, copies, opts, &AtomicUsize::new(0))
-}
-
-/// [`check`], adding one to `done` as each copy is analysed, for a progress display.
-pub fn check_with_progress(
-    project: &Project,
-    renderer: &Renderer<'_>,
-    copies: &[Copy],
-    opts: &Options,
-    done: &AtomicUsize,
+    progress: Option<&AtomicUsize>,
 ) -> Result<Report> {
     let pages: Vec<Result<PageReport>> = copies
         .par_iter()
@@ -112,7 +103,9 @@ pub fn check_with_progress(
             let make = || renderer.template_line_map(&c.page, variant, &expected);
             let tl = TemplateLines::lazy(&make);
             let analysis = compare_with(&expected, &published, c.format, &tl, opts, true);
-            done.fetch_add(1, Ordering::Relaxed);
+            if let Some(done) = progress {
+                done.fetch_add(1, Ordering::Relaxed);
+            }
             Ok(analysis.into_page(c))
         })
         .collect();

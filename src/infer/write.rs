@@ -473,5 +473,5 @@ pub fn drift_report(
         })
         .collect();
     let opts = drift::Options::default().with_ignores(&ignore)?;
-    drift::check(&project, &renderer, &copies, &opts)
+    drift::check(&project, &renderer, &copies, &opts, None)
 }
