@@ -445,6 +445,12 @@ fn export_prints_text_and_html() {
         "{html}"
     );
     assert!(!html.contains("sitemap"));
+    // The page's `::: note` container is a fence, not text, in HTML as in the text export.
+    assert!(
+        html.contains("Please see <a href=\"/appliance/disaster-recovery#database-backups\">"),
+        "{html}"
+    );
+    assert!(!html.contains(":::"), "{html}");
     docvar(&r).args(["export", "missing.md"]).assert().code(2);
 }
 
