@@ -489,17 +489,10 @@ pub mod print {
 
     use super::{Finding, Outcome, Suppressed};
     use crate::project::Project;
+    use crate::report::plural;
 
     /// The JSON report's schema name.
     pub const SCHEMA: &str = "docvar-lint/1";
-
-    fn plural(n: usize, word: &str) -> String {
-        if n == 1 {
-            format!("1 {word}")
-        } else {
-            format!("{n} {word}s")
-        }
-    }
 
     /// `file:line: page (slug) row "task": message`, the one-line form of a finding.
     pub fn line(f: &Finding) -> String {

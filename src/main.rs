@@ -453,7 +453,7 @@ fn cmd_generate(
         }
         let foreign = report
             .iter()
-            .filter(|(_, s)| *s == output::Status::Foreign)
+            .filter(|(_, s)| *s == output::FileStatus::Foreign)
             .count();
         let stale = report.len() - foreign;
         if stale > 0 {
@@ -595,7 +595,7 @@ fn cmd_diff(root: &std::path::Path, args: DiffArgs) -> Result<ExitCode> {
     if let Some(v) = &args.variant {
         project.variant(v)?;
     }
-    let wanted = |c: &drift::Copy| {
+    let wanted = |c: &drift::PublishedCopy| {
         args.page.as_ref().is_none_or(|p| *p == c.page)
             && args.variant.as_ref().is_none_or(|v| *v == c.variant)
     };
@@ -622,7 +622,7 @@ fn cmd_diff(root: &std::path::Path, args: DiffArgs) -> Result<ExitCode> {
                     (d.page.clone(), d.variant.clone())
                 }
             };
-            copies.push(drift::Copy {
+            copies.push(drift::PublishedCopy {
                 page,
                 variant,
                 path: f.clone(),
@@ -698,7 +698,7 @@ fn cmd_diff(root: &std::path::Path, args: DiffArgs) -> Result<ExitCode> {
         for page in report
             .pages
             .iter()
-            .filter(|p| p.status == docvar::drift::Status::Drifted)
+            .filter(|p| p.status == docvar::drift::CopyStatus::Drifted)
         {
             output::replace_file_in(
                 &project.root,

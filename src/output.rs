@@ -31,7 +31,7 @@ pub struct Planned {
 
 /// How a file in out/ compares with what the templates render.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Status {
+pub enum FileStatus {
     /// Content differs.
     Stale,
     /// Not in out/ yet.
@@ -43,14 +43,14 @@ pub enum Status {
     Foreign,
 }
 
-impl Status {
+impl FileStatus {
     /// Lower-case name for listings.
     pub fn as_str(self) -> &'static str {
         match self {
-            Status::Stale => "stale",
-            Status::Missing => "missing",
-            Status::Extra => "extra",
-            Status::Foreign => "foreign",
+            FileStatus::Stale => "stale",
+            FileStatus::Missing => "missing",
+            FileStatus::Extra => "extra",
+            FileStatus::Foreign => "foreign",
         }
     }
 }
@@ -312,7 +312,7 @@ pub fn check(
     out: &Path,
     planned: &[Planned],
     scope: Option<&dyn Fn(&Path) -> bool>,
-) -> Result<Vec<(PathBuf, Status)>> {
+) -> Result<Vec<(PathBuf, FileStatus)>> {
     check_known(out, planned, None, scope)
 }
 
@@ -323,21 +323,23 @@ pub fn check_known(
     planned: &[Planned],
     known: Option<&HashSet<PathBuf>>,
     scope: Option<&dyn Fn(&Path) -> bool>,
-) -> Result<Vec<(PathBuf, Status)>> {
+) -> Result<Vec<(PathBuf, FileStatus)>> {
     check_out_dir(out)?;
-    let statuses: Vec<Result<Option<Status>>> = planned
+    let statuses: Vec<Result<Option<FileStatus>>> = planned
         .par_iter()
         .map(|p| {
             let path = out.join(&p.rel);
             // Only a regular file of the right size is read (a FIFO would hang, a link is
             // never docvar's): anything else is stale, and `generate` refuses or replaces it.
             match fs::symlink_metadata(&path) {
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Some(Status::Missing)),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Some(FileStatus::Missing)),
                 Err(e) => Err(Error::io(&path, &e)),
-                Ok(m) if !m.is_file() || m.len() != p.bytes.len() as u64 => Ok(Some(Status::Stale)),
+                Ok(m) if !m.is_file() || m.len() != p.bytes.len() as u64 => {
+                    Ok(Some(FileStatus::Stale))
+                }
                 Ok(_) => match fsguard::read_regular(&path, p.bytes.len() as u64) {
                     Ok(bytes) if bytes == p.bytes => Ok(None),
-                    Ok(_) => Ok(Some(Status::Stale)),
+                    Ok(_) => Ok(Some(FileStatus::Stale)),
                     Err(e) => Err(e),
                 },
             }
@@ -350,13 +352,17 @@ pub fn check_known(
         }
     }
     let own = ownership(out, planned, known, scope)?;
-    report.extend(own.stale.iter().map(|rel| (rel.clone(), Status::Extra)));
-    report.extend(own.foreign.iter().map(|rel| (rel.clone(), Status::Foreign)));
+    report.extend(own.stale.iter().map(|rel| (rel.clone(), FileStatus::Extra)));
+    report.extend(
+        own.foreign
+            .iter()
+            .map(|rel| (rel.clone(), FileStatus::Foreign)),
+    );
     // A committed manifest that a run would change is stale too (none yet is fine: the
     // first run adopts the folder).
     if let Some(m) = &own.manifest {
         if own.next_manifest(out, planned) != *m {
-            report.push((PathBuf::from(MANIFEST), Status::Stale));
+            report.push((PathBuf::from(MANIFEST), FileStatus::Stale));
         }
     }
     report.sort();

@@ -144,7 +144,7 @@ proptest! {
         let expected = &rendered_pages()[page];
         let mutated = mutate(expected, edits);
         let a = drift::compare(expected, &mutated, CopyFormat::Markdown, &[], &Options::default());
-        let copy = drift::Copy { page: "p".into(), variant: "v".into(), path: "copy.md".into(), format: CopyFormat::Markdown };
+        let copy = drift::PublishedCopy { page: "p".into(), variant: "v".into(), path: "copy.md".into(), format: CopyFormat::Markdown };
         let rep = drift::Report::new(vec![a.into_page(&copy)]);
         let patch = report::print(&rep, Format::Unified, false);
         if !rep.has_drift() {

@@ -59,7 +59,7 @@ impl CopyFormat {
 
 /// A published copy to check: which page, for which product, where.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Copy {
+pub struct PublishedCopy {
     /// Page name.
     pub page: String,
     /// Variant slug.
@@ -253,7 +253,7 @@ pub struct Hunk {
 /// Clean or drifted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Status {
+pub enum CopyStatus {
     /// No drift (notes may still say what was normalised).
     Clean,
     /// At least one hunk.
@@ -272,7 +272,7 @@ pub struct PageReport {
     /// markdown | text.
     pub format: CopyFormat,
     /// clean | drifted.
-    pub status: Status,
+    pub status: CopyStatus,
     /// 0..1 line similarity of the compared texts.
     pub similarity: f64,
     /// Normalisations applied and approximations made, reported once.
@@ -321,8 +321,14 @@ impl Report {
     pub fn new(pages: Vec<PageReport>) -> Report {
         let summary = Summary {
             pages: pages.len(),
-            clean: pages.iter().filter(|p| p.status == Status::Clean).count(),
-            drifted: pages.iter().filter(|p| p.status == Status::Drifted).count(),
+            clean: pages
+                .iter()
+                .filter(|p| p.status == CopyStatus::Clean)
+                .count(),
+            drifted: pages
+                .iter()
+                .filter(|p| p.status == CopyStatus::Drifted)
+                .count(),
             hunks: pages.iter().map(|p| p.hunks.len()).sum(),
         };
         Report {
@@ -360,16 +366,16 @@ pub struct Analysis {
 
 impl Analysis {
     /// Attaches the copy's identity.
-    pub fn into_page(self, c: &Copy) -> PageReport {
+    pub fn into_page(self, c: &PublishedCopy) -> PageReport {
         PageReport {
             page: c.page.clone(),
             variant: c.variant.clone(),
             published: c.path.display().to_string(),
             format: self.format,
             status: if self.hunks.is_empty() {
-                Status::Clean
+                CopyStatus::Clean
             } else {
-                Status::Drifted
+                CopyStatus::Drifted
             },
             similarity: self.similarity,
             notes: self.notes,

@@ -3,12 +3,12 @@
 #[allow(unused_imports)]
 use super::*;
 /// The copies the variant files declare (`[pages.<page>] published = [...]`).
-pub fn declared_copies(project: &Project) -> Vec<Copy> {
+pub fn declared_copies(project: &Project) -> Vec<PublishedCopy> {
     let mut copies = Vec::new();
     for v in &project.variants {
         for (page, settings) in &v.pages {
             for p in &settings.published {
-                copies.push(Copy {
+                copies.push(PublishedCopy {
                     page: page.clone(),
                     variant: v.slug.clone(),
                     path: project.path(p),
@@ -21,7 +21,7 @@ pub fn declared_copies(project: &Project) -> Vec<Copy> {
 }
 
 /// Every copy in a folder laid out like out/: `DIR/<slug>/<page>.md` or `.txt`.
-pub fn copies_in_dir(project: &Project, dir: &Path) -> Result<Vec<Copy>> {
+pub fn copies_in_dir(project: &Project, dir: &Path) -> Result<Vec<PublishedCopy>> {
     let entries = std::fs::read_dir(dir).map_err(|e| Error::io(dir, &e))?;
     let mut copies = Vec::new();
     let mut slugs: Vec<_> = entries
@@ -52,7 +52,7 @@ pub fn copies_in_dir(project: &Project, dir: &Path) -> Result<Vec<Copy>> {
                 file: Some(path.clone()),
                 ..e
             })?;
-            copies.push(Copy {
+            copies.push(PublishedCopy {
                 page,
                 variant: slug.clone(),
                 format: CopyFormat::of(&path),
@@ -88,7 +88,7 @@ pub fn read_copy_limited(path: &Path, limit: u64) -> Result<String> {
 pub fn check(
     project: &Project,
     renderer: &Renderer<'_>,
-    copies: &[Copy],
+    copies: &[PublishedCopy],
     opts: &Options,
     progress: Option<&AtomicUsize>,
 ) -> Result<Report> {
