@@ -373,7 +373,8 @@ pub struct Outcome {
     pub counts: Counts,
 }
 
-fn normalise(s: &str) -> String {
+/// A row name as `[lint] allow` matches it: case and spacing do not count.
+fn row_key(s: &str) -> String {
     s.split_whitespace()
         .collect::<Vec<_>>()
         .join(" ")
@@ -457,7 +458,7 @@ pub fn check(project: &Project, renderer: &Renderer<'_>, sel: &Selection) -> Res
                 };
                 let allowed = project.config.lint.allow.iter().position(|a| {
                     a.page.as_ref().is_none_or(|p| *p == finding.page)
-                        && normalise(&a.row) == normalise(&finding.row)
+                        && row_key(&a.row) == row_key(&finding.row)
                 });
                 match allowed {
                     Some(i) => {
