@@ -11,6 +11,8 @@ pub mod error;
 pub mod export;
 pub mod frontmatter;
 pub mod fsguard;
+/// Panicking checks for the fuzz targets and regression tests (cargo feature `fuzzing`).
+#[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod generate;
