@@ -114,15 +114,6 @@ impl Document {
     pub(crate) fn parse_for_text(text: &str) -> Document {
         Builder::new(text, true).build()
     }
-
-    /// Column names for a table row: the cells of its table's header row.
-    pub fn columns(&self, row: &Block) -> Vec<String> {
-        self.blocks
-            .iter()
-            .find(|b| b.kind == BlockKind::TableRow && b.header && b.group == row.group)
-            .map(|b| b.cells.clone())
-            .unwrap_or_default()
-    }
 }
 
 /// Byte offset -> 1-based line.
@@ -201,6 +192,31 @@ fn mask_containers(body: &str) -> (String, Vec<std::ops::Range<usize>>) {
         }
     }
     (out, masked)
+}
+
+/// A page body as docvar reads Markdown: container fences and broken-comment lines masked
+/// (see [`mask_containers`]). The one front end of the block model and both exports, so they
+/// agree on what a page says.
+pub(crate) struct Body {
+    /// The body with masked lines blanked, byte offsets unchanged.
+    text: String,
+    /// The masked lines' byte ranges in the body.
+    masked: Vec<std::ops::Range<usize>>,
+}
+
+impl Body {
+    pub(crate) fn new(body: &str) -> Body {
+        let (text, masked) = mask_containers(body);
+        Body { text, masked }
+    }
+
+    /// The pulldown-cmark parser with docvar's options (tables, strikethrough).
+    pub(crate) fn parser(&self) -> Parser<'_> {
+        let mut opts = Options::empty();
+        opts.insert(Options::ENABLE_TABLES);
+        opts.insert(Options::ENABLE_STRIKETHROUGH);
+        Parser::new_ext(&self.text, opts)
+    }
 }
 
 struct Open {
@@ -424,17 +440,14 @@ impl<'a> Builder<'a> {
                 b.key = e.key;
             }
         }
-        let (body, masked) = mask_containers(&self.text[body_start..]);
-        let mut opts = Options::empty();
-        opts.insert(Options::ENABLE_TABLES);
-        opts.insert(Options::ENABLE_STRIKETHROUGH);
-        let parser = Parser::new_ext(&body, opts).into_offset_iter();
+        let body = Body::new(&self.text[body_start..]);
+        let parser = body.parser().into_offset_iter();
         for (event, range) in TextMergeWithOffset::new(parser) {
             let (start, end) = (range.start + body_start, range.end + body_start);
             self.event(event, start, end);
         }
         self.close_open();
-        for r in masked {
+        for r in body.masked {
             self.raw(body_start + r.start, body_start + r.end);
         }
         // Raw blocks were added out of order; everything else is already in page order.
@@ -828,7 +841,10 @@ mod tests {
         assert!(row.pipe_row);
         assert_eq!(row.raw_cells, vec!["r *1*", "v"]);
         assert_eq!(row.section, vec!["S"]);
-        assert_eq!(doc.columns(row), vec!["H", "I"]);
+        assert_eq!(
+            crate::drift::headers(&doc)[&row.group].cells,
+            vec!["H", "I"]
+        );
         let nested = doc.blocks.iter().find(|b| b.text == "nested").unwrap();
         assert_eq!(nested.level, 2);
     }

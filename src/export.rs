@@ -4,9 +4,7 @@
 //! `  • item` (two more spaces per nesting level); a table as one line per row, cells joined
 //! by one space; one blank line between blocks, none inside a list or a table.
 
-use pulldown_cmark::{Options, Parser};
-
-use crate::document::{Block, BlockKind, Document};
+use crate::document::{Block, BlockKind, Body, Document};
 use crate::frontmatter;
 
 /// The plain text of a page plus, for each output line, the index of the block it came from.
@@ -83,17 +81,15 @@ pub fn to_text(markdown: &str) -> String {
     text(&Document::parse_for_text(markdown)).text
 }
 
-/// HTML of a Markdown page's body (front matter dropped), as a fragment.
+/// HTML of a Markdown page's body (front matter dropped), as a fragment. It reads the page as
+/// the block model and the text export do: `:::` container fences are not text.
 pub fn to_html(markdown: &str) -> String {
     let body = match frontmatter::split(markdown) {
         Some(fm) => &markdown[fm.body_start..],
         None => markdown,
     };
-    let mut opts = Options::empty();
-    opts.insert(Options::ENABLE_TABLES);
-    opts.insert(Options::ENABLE_STRIKETHROUGH);
     let mut html = String::new();
-    pulldown_cmark::html::push_html(&mut html, Parser::new_ext(body, opts));
+    pulldown_cmark::html::push_html(&mut html, Body::new(body).parser());
     html
 }
 
@@ -128,5 +124,17 @@ mod tests {
             }
         }
         assert!(pages >= 12);
+    }
+
+    #[test]
+    fn html_drops_container_fences_as_text_does() {
+        let md = "# T\n\n::: note\nSee [this](/x).\n:::\n";
+        let html = to_html(md);
+        assert!(!html.contains(":::"), "{html}");
+        assert!(
+            html.contains("<p>See <a href=\"/x\">this</a>.</p>"),
+            "{html}"
+        );
+        assert!(!to_text(md).contains(":::"));
     }
 }

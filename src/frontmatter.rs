@@ -8,8 +8,6 @@ pub struct Entry {
     pub key: String,
     /// Everything after `key:` including continuation lines, as written.
     pub value: String,
-    /// The raw source lines of this key, joined with `\n`.
-    pub source: String,
     /// 1-based inclusive line range in the page.
     pub lines: [usize; 2],
 }
@@ -57,8 +55,6 @@ pub fn split(text: &str) -> Option<FrontMatter> {
             (false, Some(e)) => {
                 e.value.push('\n');
                 e.value.push_str(line);
-                e.source.push('\n');
-                e.source.push_str(line);
                 e.lines[1] = line_no;
             }
             (false, None) if line.trim().is_empty() => {}
@@ -70,7 +66,6 @@ pub fn split(text: &str) -> Option<FrontMatter> {
                 entries.push(Entry {
                     key,
                     value,
-                    source: line.to_string(),
                     lines: [line_no, line_no],
                 });
             }

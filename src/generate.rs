@@ -66,12 +66,6 @@ pub fn all_paths(project: &Project) -> std::collections::HashSet<PathBuf> {
     paths
 }
 
-/// Renders the selection into the files out/ should hold, in a stable order. Any error in
-/// any page fails the whole plan, so nothing is written.
-pub fn plan(project: &Project, renderer: &Renderer<'_>, sel: &Selection) -> Result<Vec<Planned>> {
-    plan_with_progress(project, renderer, sel, &AtomicUsize::new(0))
-}
-
 /// How many pages (page x variant) [`plan`] renders for `sel`.
 pub fn page_count(project: &Project, sel: &Selection) -> usize {
     let variants = project
@@ -87,13 +81,14 @@ pub fn page_count(project: &Project, sel: &Selection) -> usize {
     variants * pages
 }
 
-/// [`plan`], adding one to `done` as each page (Markdown and text) is rendered, for a
-/// progress display.
-pub fn plan_with_progress(
+/// Renders the selection into the files out/ should hold, in a stable order. Any error in
+/// any page fails the whole plan, so nothing is written. `progress`, when given, counts each
+/// page (Markdown and text) as it is rendered.
+pub fn plan(
     project: &Project,
     renderer: &Renderer<'_>,
     sel: &Selection,
-    done: &AtomicUsize,
+    progress: Option<&AtomicUsize>,
 ) -> Result<Vec<Planned>> {
     let jobs: Vec<_> = project
         .variants
@@ -113,7 +108,9 @@ pub fn plan_with_progress(
             let md = renderer.render(&p.name, v)?;
             let txt = export::to_text(&md);
             let dir = PathBuf::from(&v.slug);
-            done.fetch_add(1, Ordering::Relaxed);
+            if let Some(done) = progress {
+                done.fetch_add(1, Ordering::Relaxed);
+            }
             Ok([
                 Planned {
                     rel: dir.join(format!("{}.md", p.name)),

@@ -11,8 +11,13 @@ use html5gum::{Span, Tokenizer};
 /// What a piece of an HTML fragment is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PieceKind {
-    /// A `<tr>`; `header` when it is in `<thead>` or made only of `<th>`; `table` counts tables.
-    Row { header: bool, table: usize },
+    /// A `<tr>`.
+    Row {
+        /// In `<thead>` or made only of `<th>`.
+        header: bool,
+        /// Which table of the fragment the row is in (tables are counted in order).
+        table: usize,
+    },
     /// A run of text outside tables, split at block-level tags.
     Text,
 }

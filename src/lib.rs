@@ -5,12 +5,16 @@
 //! renders pages, [`output`] writes them, [`export`] prints plain text and HTML, [`drift`]
 //! compares published copies, and [`report`] prints the drift in each format.
 
+#![warn(missing_docs)]
+
 pub mod document;
 pub mod drift;
 pub mod error;
 pub mod export;
 pub mod frontmatter;
 pub mod fsguard;
+/// Panicking checks for the fuzz targets and regression tests (cargo feature `fuzzing`).
+#[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod generate;

@@ -373,7 +373,8 @@ pub struct Outcome {
     pub counts: Counts,
 }
 
-fn normalise(s: &str) -> String {
+/// A row name as `[lint] allow` matches it: case and spacing do not count.
+fn row_key(s: &str) -> String {
     s.split_whitespace()
         .collect::<Vec<_>>()
         .join(" ")
@@ -457,7 +458,7 @@ pub fn check(project: &Project, renderer: &Renderer<'_>, sel: &Selection) -> Res
                 };
                 let allowed = project.config.lint.allow.iter().position(|a| {
                     a.page.as_ref().is_none_or(|p| *p == finding.page)
-                        && normalise(&a.row) == normalise(&finding.row)
+                        && row_key(&a.row) == row_key(&finding.row)
                 });
                 match allowed {
                     Some(i) => {
@@ -481,11 +482,6 @@ pub fn check(project: &Project, renderer: &Renderer<'_>, sel: &Selection) -> Res
     Ok(outcome)
 }
 
-/// The findings of [`check`] that no `[lint] allow` entry accepts.
-pub fn lint(project: &Project, renderer: &Renderer<'_>, sel: &Selection) -> Result<Vec<Finding>> {
-    check(project, renderer, sel).map(|o| o.findings)
-}
-
 /// Printers: they format an [`Outcome`] and never analyse.
 pub mod print {
     use std::collections::BTreeMap;
@@ -494,17 +490,10 @@ pub mod print {
 
     use super::{Finding, Outcome, Suppressed};
     use crate::project::Project;
+    use crate::report::plural;
 
     /// The JSON report's schema name.
     pub const SCHEMA: &str = "docvar-lint/1";
-
-    fn plural(n: usize, word: &str) -> String {
-        if n == 1 {
-            format!("1 {word}")
-        } else {
-            format!("{n} {word}s")
-        }
-    }
 
     /// `file:line: page (slug) row "task": message`, the one-line form of a finding.
     pub fn line(f: &Finding) -> String {

@@ -424,7 +424,7 @@ fn cmd_generate(
         "rendering",
         generate::page_count(&project, &sel),
     );
-    let planned = generate::plan_with_progress(&project, &renderer, &sel, progress.counter())?;
+    let planned = generate::plan(&project, &renderer, &sel, Some(progress.counter()))?;
     let out_dir = out.unwrap_or_else(|| project.out_dir());
     output::check_location(&project, &out_dir)?;
     let known = generate::all_paths(&project);
@@ -453,7 +453,7 @@ fn cmd_generate(
         }
         let foreign = report
             .iter()
-            .filter(|(_, s)| *s == output::Status::Foreign)
+            .filter(|(_, s)| *s == output::FileStatus::Foreign)
             .count();
         let stale = report.len() - foreign;
         if stale > 0 {
@@ -478,7 +478,7 @@ fn cmd_generate(
     // Ownership only: write() itself compares each planned file with what is there.
     let own = output::ownership(&out_dir, &planned, Some(&known), Some(&owns))?;
     progress.phase("writing", planned.len());
-    let written = output::write_owned(&out_dir, &planned, &own, progress.counter())?;
+    let written = output::write_owned(&out_dir, &planned, &own, Some(progress.counter()))?;
     progress.finish();
     if !quiet {
         for rel in &written.foreign {
@@ -595,7 +595,7 @@ fn cmd_diff(root: &std::path::Path, args: DiffArgs) -> Result<ExitCode> {
     if let Some(v) = &args.variant {
         project.variant(v)?;
     }
-    let wanted = |c: &drift::Copy| {
+    let wanted = |c: &drift::PublishedCopy| {
         args.page.as_ref().is_none_or(|p| *p == c.page)
             && args.variant.as_ref().is_none_or(|v| *v == c.variant)
     };
@@ -622,7 +622,7 @@ fn cmd_diff(root: &std::path::Path, args: DiffArgs) -> Result<ExitCode> {
                     (d.page.clone(), d.variant.clone())
                 }
             };
-            copies.push(drift::Copy {
+            copies.push(drift::PublishedCopy {
                 page,
                 variant,
                 path: f.clone(),
@@ -663,8 +663,13 @@ fn cmd_diff(root: &std::path::Path, args: DiffArgs) -> Result<ExitCode> {
     }
     .with_ignores(&patterns)?;
     let progress = docvar::progress::Progress::start(!args.quiet, "checking", copies.len());
-    let report =
-        drift::check_with_progress(&project, &renderer, &copies, &opts, progress.counter())?;
+    let report = drift::check(
+        &project,
+        &renderer,
+        &copies,
+        &opts,
+        Some(progress.counter()),
+    )?;
     progress.finish();
     let format = match args.format {
         DiffFormat::Human => Format::Human,
@@ -693,7 +698,7 @@ fn cmd_diff(root: &std::path::Path, args: DiffArgs) -> Result<ExitCode> {
         for page in report
             .pages
             .iter()
-            .filter(|p| p.status == docvar::drift::Status::Drifted)
+            .filter(|p| p.status == docvar::drift::CopyStatus::Drifted)
         {
             output::replace_file_in(
                 &project.root,

@@ -31,7 +31,7 @@ pub struct Planned {
 
 /// How a file in out/ compares with what the templates render.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Status {
+pub enum FileStatus {
     /// Content differs.
     Stale,
     /// Not in out/ yet.
@@ -43,14 +43,14 @@ pub enum Status {
     Foreign,
 }
 
-impl Status {
+impl FileStatus {
     /// Lower-case name for listings.
     pub fn as_str(self) -> &'static str {
         match self {
-            Status::Stale => "stale",
-            Status::Missing => "missing",
-            Status::Extra => "extra",
-            Status::Foreign => "foreign",
+            FileStatus::Stale => "stale",
+            FileStatus::Missing => "missing",
+            FileStatus::Extra => "extra",
+            FileStatus::Foreign => "foreign",
         }
     }
 }
@@ -312,7 +312,7 @@ pub fn check(
     out: &Path,
     planned: &[Planned],
     scope: Option<&dyn Fn(&Path) -> bool>,
-) -> Result<Vec<(PathBuf, Status)>> {
+) -> Result<Vec<(PathBuf, FileStatus)>> {
     check_known(out, planned, None, scope)
 }
 
@@ -323,21 +323,23 @@ pub fn check_known(
     planned: &[Planned],
     known: Option<&HashSet<PathBuf>>,
     scope: Option<&dyn Fn(&Path) -> bool>,
-) -> Result<Vec<(PathBuf, Status)>> {
+) -> Result<Vec<(PathBuf, FileStatus)>> {
     check_out_dir(out)?;
-    let statuses: Vec<Result<Option<Status>>> = planned
+    let statuses: Vec<Result<Option<FileStatus>>> = planned
         .par_iter()
         .map(|p| {
             let path = out.join(&p.rel);
             // Only a regular file of the right size is read (a FIFO would hang, a link is
             // never docvar's): anything else is stale, and `generate` refuses or replaces it.
             match fs::symlink_metadata(&path) {
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Some(Status::Missing)),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Some(FileStatus::Missing)),
                 Err(e) => Err(Error::io(&path, &e)),
-                Ok(m) if !m.is_file() || m.len() != p.bytes.len() as u64 => Ok(Some(Status::Stale)),
+                Ok(m) if !m.is_file() || m.len() != p.bytes.len() as u64 => {
+                    Ok(Some(FileStatus::Stale))
+                }
                 Ok(_) => match fsguard::read_regular(&path, p.bytes.len() as u64) {
                     Ok(bytes) if bytes == p.bytes => Ok(None),
-                    Ok(_) => Ok(Some(Status::Stale)),
+                    Ok(_) => Ok(Some(FileStatus::Stale)),
                     Err(e) => Err(e),
                 },
             }
@@ -350,13 +352,17 @@ pub fn check_known(
         }
     }
     let own = ownership(out, planned, known, scope)?;
-    report.extend(own.stale.iter().map(|rel| (rel.clone(), Status::Extra)));
-    report.extend(own.foreign.iter().map(|rel| (rel.clone(), Status::Foreign)));
+    report.extend(own.stale.iter().map(|rel| (rel.clone(), FileStatus::Extra)));
+    report.extend(
+        own.foreign
+            .iter()
+            .map(|rel| (rel.clone(), FileStatus::Foreign)),
+    );
     // A committed manifest that a run would change is stale too (none yet is fine: the
     // first run adopts the folder).
     if let Some(m) = &own.manifest {
         if own.next_manifest(out, planned) != *m {
-            report.push((PathBuf::from(MANIFEST), Status::Stale));
+            report.push((PathBuf::from(MANIFEST), FileStatus::Stale));
         }
     }
     report.sort();
@@ -400,18 +406,13 @@ pub fn lock(out: &Path) -> Result<Lock> {
 /// Files in `remove` that the manifest lists are deleted afterwards (others never are).
 ///
 /// Files are compared and staged in parallel; a staged temp file is closed at once (only its
-/// path is kept), so a run of any size stays far below the open-file limit.
-pub fn write(out: &Path, planned: &[Planned], remove: &[PathBuf]) -> Result<Written> {
-    write_with_progress(out, planned, remove, &AtomicUsize::new(0))
-}
-
-/// [`write`], adding one to `done` for each planned file found unchanged or staged (so it
-/// ends at `planned.len()`), for a progress display.
-pub fn write_with_progress(
+/// path is kept), so a run of any size stays far below the open-file limit. `progress`, when
+/// given, counts each planned file found unchanged or staged (so it ends at `planned.len()`).
+pub fn write(
     out: &Path,
     planned: &[Planned],
     remove: &[PathBuf],
-    done: &AtomicUsize,
+    progress: Option<&AtomicUsize>,
 ) -> Result<Written> {
     let manifest = Manifest::load(out)?;
     let listed = |rel: &PathBuf| manifest.as_ref().is_some_and(|m| m.files.contains(rel));
@@ -420,7 +421,7 @@ pub fn write_with_progress(
         manifest,
         ..Ownership::default()
     };
-    write_owned(out, planned, &own, done)
+    write_owned(out, planned, &own, progress)
 }
 
 /// Writes `planned` into `out` as [`write`] does, removing `own.stale` (entries of the
@@ -430,8 +431,10 @@ pub fn write_owned(
     out: &Path,
     planned: &[Planned],
     own: &Ownership,
-    done: &AtomicUsize,
+    progress: Option<&AtomicUsize>,
 ) -> Result<Written> {
+    let none = AtomicUsize::new(0);
+    let done = progress.unwrap_or(&none);
     if own.manifest.is_none() {
         if let Some(first) = own.foreign.first() {
             return Err(Error::in_file(

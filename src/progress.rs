@@ -58,11 +58,6 @@ impl Progress {
         Progress { shared, thread }
     }
 
-    /// A reporter that never draws (for `--quiet` and library callers).
-    pub fn hidden() -> Progress {
-        Progress::start(false, "", 0)
-    }
-
     /// The counter the work increments once per item done.
     pub fn counter(&self) -> &AtomicUsize {
         &self.shared.done

@@ -623,7 +623,7 @@ pub fn render(plan: &Plan) -> Result<Vec<Planned>> {
         variants: vec![plan.slugs.1.clone()],
         pages: Vec::new(),
     };
-    generate::plan(&plan.project, &renderer, &sel)
+    generate::plan(&plan.project, &renderer, &sel, None)
 }
 
 /// Lines of the rendered Markdown pages that still contain `old` as whole words.
@@ -870,7 +870,7 @@ fn write_all(plan: &Plan, planned: &[Planned], undo: &mut Vec<Undo>) -> Result<D
         }
     }
     // Last: output::write stages every page before renaming any into place.
-    let written = output::write(&out, planned, &[])?.written;
+    let written = output::write(&out, planned, &[], None)?.written;
     let leftovers = plan
         .old_name
         .as_deref()

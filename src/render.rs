@@ -350,12 +350,8 @@ impl<'p> Renderer<'p> {
         Value::Object(map)
     }
 
-    /// Fails on the first variable `page` uses that `variant` does not define.
-    pub fn check(&self, page: &str, variant: &Variant) -> Result<()> {
-        self.check_context(page, variant, &self.context(page, variant))
-    }
-
-    /// [`Renderer::check`] against a context already built.
+    /// Fails on the first variable `page` uses that `variant` does not define, against a
+    /// context already built.
     fn check_context(&self, page: &str, variant: &Variant, ctx: &Value) -> Result<()> {
         for u in self.page_vars.get(page).into_iter().flatten() {
             let name = root_name(&u.name);

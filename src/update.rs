@@ -8,7 +8,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use crate::drift::{self, Copy};
+use crate::drift::{self, PublishedCopy};
 use crate::error::{decode, Error, Result};
 use crate::fsguard;
 use crate::generate::{self, Selection};
@@ -56,7 +56,7 @@ pub struct Base {
 
 /// What an update does to one copy.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Status {
+pub enum UpdateStatus {
     /// Nothing to carry over (the template did not change, or the copy has it already).
     Unchanged,
     /// The change merged without conflicts.
@@ -69,7 +69,7 @@ pub enum Status {
 #[derive(Debug, Clone)]
 pub struct CopyUpdate {
     /// The copy.
-    pub copy: Copy,
+    pub copy: PublishedCopy,
     /// Where its base came from.
     pub base: BaseSource,
     /// The copy's bytes now.
@@ -82,20 +82,20 @@ pub struct CopyUpdate {
 
 impl CopyUpdate {
     /// What the update does to the copy.
-    pub fn status(&self) -> Status {
+    pub fn status(&self) -> UpdateStatus {
         if !self.conflicts.is_empty() {
-            Status::Conflicts
+            UpdateStatus::Conflicts
         } else if self.after == self.before {
-            Status::Unchanged
+            UpdateStatus::Unchanged
         } else {
-            Status::Merged
+            UpdateStatus::Merged
         }
     }
 }
 
 /// Everything an update will write.
 #[derive(Debug, Clone)]
-pub struct Plan {
+pub struct UpdatePlan {
     /// Per selected copy, in declaration order.
     pub copies: Vec<CopyUpdate>,
     /// The new out/ files for the selection.
@@ -104,7 +104,7 @@ pub struct Plan {
     pub out_dir: PathBuf,
 }
 
-impl Plan {
+impl UpdatePlan {
     /// Whether any copy has conflicts.
     pub fn has_conflicts(&self) -> bool {
         self.copies.iter().any(|c| !c.conflicts.is_empty())
@@ -114,12 +114,12 @@ impl Plan {
 /// Reads every selected copy, finds each page's previous render and merges, writing nothing.
 /// Any bad input (an unreadable copy, one with unresolved conflict markers, no base) fails
 /// the whole plan.
-pub fn plan(project: &Project, renderer: &Renderer<'_>, req: &Request) -> Result<Plan> {
+pub fn plan(project: &Project, renderer: &Renderer<'_>, req: &Request) -> Result<UpdatePlan> {
     req.selection.validate(project)?;
     if let Some(r) = &req.base_ref {
         check_ref(r)?;
     }
-    let copies: Vec<Copy> = drift::declared_copies(project)
+    let copies: Vec<PublishedCopy> = drift::declared_copies(project)
         .into_iter()
         .filter(|c| req.selection.has_page(&c.page) && req.selection.has_variant(&c.variant))
         .collect();
@@ -128,7 +128,7 @@ pub fn plan(project: &Project, renderer: &Renderer<'_>, req: &Request) -> Result
             "list them in the variant files ([pages.<page>] published = [...]), or widen --page/--variant",
         ));
     }
-    let out = generate::plan(project, renderer, &req.selection)?;
+    let out = generate::plan(project, renderer, &req.selection, None)?;
     let out_dir = project.out_dir();
     let ignore = drift::Options::default()
         .with_ignores(&project.config.ignore)?
@@ -193,7 +193,7 @@ pub fn plan(project: &Project, renderer: &Renderer<'_>, req: &Request) -> Result
     for p in &out {
         fsguard::refuse_links(&project.root, &out_dir.join(&p.rel))?;
     }
-    Ok(Plan {
+    Ok(UpdatePlan {
         copies: updates,
         out,
         out_dir,
@@ -202,7 +202,7 @@ pub fn plan(project: &Project, renderer: &Renderer<'_>, req: &Request) -> Result
 
 /// Writes every copy that changes (each all or nothing, never through a link), then the new
 /// out/ as `docvar generate` writes it. Returns the copies written.
-pub fn apply(project: &Project, plan: &Plan) -> Result<Vec<PathBuf>> {
+pub fn apply(project: &Project, plan: &UpdatePlan) -> Result<Vec<PathBuf>> {
     let mut written = Vec::new();
     for c in &plan.copies {
         if c.after != c.before {
@@ -210,7 +210,7 @@ pub fn apply(project: &Project, plan: &Plan) -> Result<Vec<PathBuf>> {
             written.push(c.copy.path.clone());
         }
     }
-    output::write(&plan.out_dir, &plan.out, &[])?;
+    output::write(&plan.out_dir, &plan.out, &[], None)?;
     Ok(written)
 }
 
@@ -354,14 +354,14 @@ fn refuse_markers(path: &Path, text: &str) -> Result<()> {
 
 /// The human report: one line per copy, then each conflict with its file, line and place;
 /// with `dry_run`, each conflict's hunk too.
-pub fn print(plan: &Plan, dry_run: bool) -> String {
+pub fn print(plan: &UpdatePlan, dry_run: bool) -> String {
     let mut out = String::new();
     for c in &plan.copies {
         let path = c.copy.path.display();
         let what = match c.status() {
-            Status::Unchanged => "unchanged".to_string(),
-            Status::Merged => "merged cleanly".to_string(),
-            Status::Conflicts => plural(c.conflicts.len(), "conflict"),
+            UpdateStatus::Unchanged => "unchanged".to_string(),
+            UpdateStatus::Merged => "merged cleanly".to_string(),
+            UpdateStatus::Conflicts => plural(c.conflicts.len(), "conflict"),
         };
         out.push_str(&format!(
             "{path}: {what} (base: {})\n",
@@ -399,15 +399,15 @@ fn inert(s: &str) -> String {
 }
 
 /// The closing line for stderr.
-pub fn summary(plan: &Plan, dry_run: bool) -> String {
-    let count = |s: Status| plan.copies.iter().filter(|c| c.status() == s).count();
+pub fn summary(plan: &UpdatePlan, dry_run: bool) -> String {
+    let count = |s: UpdateStatus| plan.copies.iter().filter(|c| c.status() == s).count();
     let conflicts: usize = plan.copies.iter().map(|c| c.conflicts.len()).sum();
     let mut s = format!(
         "{} merged, {} with conflicts ({}), {} unchanged",
-        count(Status::Merged),
-        count(Status::Conflicts),
+        count(UpdateStatus::Merged),
+        count(UpdateStatus::Conflicts),
         plural(conflicts, "conflict"),
-        count(Status::Unchanged)
+        count(UpdateStatus::Unchanged)
     );
     if dry_run {
         s.push_str("; dry run: nothing written");

@@ -21,7 +21,7 @@ fn report_of(variant: &str, page: &str, ext: &str) -> Report {
     let project = Project::load(&root()).unwrap();
     let renderer = Renderer::new(&project).unwrap();
     let path = root().join(format!("tests/fixtures/published/{variant}/{page}.{ext}"));
-    let copy = drift::Copy {
+    let copy = drift::PublishedCopy {
         page: page.into(),
         variant: variant.into(),
         format: drift::CopyFormat::of(&path),
@@ -30,7 +30,7 @@ fn report_of(variant: &str, page: &str, ext: &str) -> Report {
     let opts = drift::Options::default()
         .with_ignores(&project.config.ignore)
         .unwrap();
-    drift::check(&project, &renderer, &[copy], &opts).unwrap()
+    drift::check(&project, &renderer, &[copy], &opts, None).unwrap()
 }
 
 fn summary(r: &Report) -> Vec<(HunkKind, String)> {
@@ -100,7 +100,7 @@ fn appliance_and_dr_copies_are_clean() {
         let r = report_of(v, p, "md");
         assert_eq!(
             r.pages[0].status,
-            drift::Status::Clean,
+            drift::CopyStatus::Clean,
             "{v} {p}: {:#?}",
             r.pages[0].hunks
         );

@@ -209,7 +209,7 @@ proptest! {
         }
         // The patch: one line out, one line in, and it applies to give the fixed copy.
         let path = if text_copy { "copy.txt" } else { "copy.md" };
-        let c = drift::Copy { page: "p".into(), variant: "v".into(), path: path.into(), format };
+        let c = drift::PublishedCopy { page: "p".into(), variant: "v".into(), path: path.into(), format };
         let rep = drift::Report::new(vec![a.into_page(&c)]);
         let patch = report::print(&rep, Format::Unified, false);
         let minus = patch.lines().filter(|l| l.starts_with('-') && !l.starts_with("---")).count();
@@ -337,13 +337,13 @@ fn a_txt_copy_that_is_markdown_is_compared_as_markdown() {
     let renderer = Renderer::new(&project).unwrap();
     // The seed is Markdown saved as .txt; the fixture is the same bytes.
     let path = root.join("tests/fixtures/published/private-saas/roles-and-responsibilities.md");
-    let copy = drift::Copy {
+    let copy = drift::PublishedCopy {
         page: "roles-and-responsibilities".into(),
         variant: "private-saas".into(),
         path,
         format: CopyFormat::Text,
     };
-    let r = drift::check(&project, &renderer, &[copy], &opts()).unwrap();
+    let r = drift::check(&project, &renderer, &[copy], &opts(), None).unwrap();
     let p = &r.pages[0];
     assert_eq!(p.format, CopyFormat::Markdown);
     assert!(

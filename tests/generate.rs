@@ -106,7 +106,7 @@ fn seed_002_differs_from_the_export_only_in_known_drift() {
 fn every_out_file_is_snapshotted_and_fresh() {
     let project = Project::load(&root()).unwrap();
     let renderer = Renderer::new(&project).unwrap();
-    let planned = docvar::generate::plan(&project, &renderer, &Default::default()).unwrap();
+    let planned = docvar::generate::plan(&project, &renderer, &Default::default(), None).unwrap();
     assert_eq!(planned.len(), 12);
     for p in &planned {
         let on_disk = std::fs::read(root().join("out").join(&p.rel)).unwrap();
@@ -445,6 +445,12 @@ fn export_prints_text_and_html() {
         "{html}"
     );
     assert!(!html.contains("sitemap"));
+    // The page's `::: note` container is a fence, not text, in HTML as in the text export.
+    assert!(
+        html.contains("Please see <a href=\"/appliance/disaster-recovery#database-backups\">"),
+        "{html}"
+    );
+    assert!(!html.contains(":::"), "{html}");
     docvar(&r).args(["export", "missing.md"]).assert().code(2);
 }
 

@@ -144,7 +144,7 @@ proptest! {
         let expected = &rendered_pages()[page];
         let mutated = mutate(expected, edits);
         let a = drift::compare(expected, &mutated, CopyFormat::Markdown, &[], &Options::default());
-        let copy = drift::Copy { page: "p".into(), variant: "v".into(), path: "copy.md".into(), format: CopyFormat::Markdown };
+        let copy = drift::PublishedCopy { page: "p".into(), variant: "v".into(), path: "copy.md".into(), format: CopyFormat::Markdown };
         let rep = drift::Report::new(vec![a.into_page(&copy)]);
         let patch = report::print(&rep, Format::Unified, false);
         if !rep.has_drift() {
@@ -194,11 +194,11 @@ proptest! {
             v.vars.insert("product".into(), toml::Value::String(name.clone()));
         }
         let r = Renderer::new(&p).unwrap();
-        let planned = docvar::generate::plan(&p, &r, &Default::default()).unwrap();
+        let planned = docvar::generate::plan(&p, &r, &Default::default(), None).unwrap();
         let out = tempfile::tempdir().unwrap();
-        let first = docvar::output::write(out.path(), &planned, &[]).unwrap();
+        let first = docvar::output::write(out.path(), &planned, &[], None).unwrap();
         prop_assert_eq!(first.written.len(), 12);
-        let second = docvar::output::write(out.path(), &planned, &[]).unwrap();
+        let second = docvar::output::write(out.path(), &planned, &[], None).unwrap();
         prop_assert!(second.written.is_empty());
         prop_assert_eq!(second.unchanged, 12);
     }

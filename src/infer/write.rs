@@ -461,11 +461,11 @@ pub fn drift_report(
         variants,
     };
     let renderer = crate::render::Renderer::new(&project)?;
-    let copies: Vec<drift::Copy> = plan
+    let copies: Vec<drift::PublishedCopy> = plan
         .variants
         .iter()
         .zip(files)
-        .map(|(v, f)| drift::Copy {
+        .map(|(v, f)| drift::PublishedCopy {
             page: page.to_string(),
             variant: v.slug.clone(),
             path: f.clone(),
@@ -473,5 +473,5 @@ pub fn drift_report(
         })
         .collect();
     let opts = drift::Options::default().with_ignores(&ignore)?;
-    drift::check(&project, &renderer, &copies, &opts)
+    drift::check(&project, &renderer, &copies, &opts, None)
 }

@@ -5,7 +5,7 @@
 
 use std::collections::HashSet;
 
-use crate::drift::{CopyFormat, Hunk, HunkKind, PageReport, Report, Status, Word, WordOp};
+use crate::drift::{CopyFormat, CopyStatus, Hunk, HunkKind, PageReport, Report, Word, WordOp};
 use crate::report::{location_text, note_text, plural, span};
 
 const STYLE: &str = r#"
@@ -319,18 +319,18 @@ fn summary_table(out: &mut String, report: &Report, ids: &[String]) {
     out.push_str("<thead><tr><th scope=\"col\">Page</th><th scope=\"col\">Product / variant</th><th scope=\"col\">Published copy</th><th scope=\"col\">Status</th><th scope=\"col\" class=\"num\">Hunks</th><th scope=\"col\" class=\"num\">Similarity</th></tr></thead>\n<tbody>\n");
     for (p, id) in report.pages.iter().zip(ids) {
         let (page, status) = match p.status {
-            Status::Drifted => (
+            CopyStatus::Drifted => (
                 format!("<a href=\"#{}\">{}</a>", escape(id), escape(&p.page)),
                 "<span class=\"status status-drifted\">drifted</span>",
             ),
-            Status::Clean => (
+            CopyStatus::Clean => (
                 escape(&p.page),
                 "<span class=\"status status-clean\">clean</span>",
             ),
         };
         out.push_str(&format!(
             "<tr class=\"row-{}\"><td data-label=\"Page\" class=\"page\">{page}</td><td data-label=\"Product\" class=\"product\">{}</td><td data-label=\"Published\"><code>{}</code></td><td data-label=\"Status\">{status}</td><td data-label=\"Hunks\" class=\"num\">{}</td><td data-label=\"Similarity\" class=\"num\">{}</td></tr>\n",
-            if p.status == Status::Drifted { "drifted" } else { "clean" },
+            if p.status == CopyStatus::Drifted { "drifted" } else { "clean" },
             escape(&p.variant),
             escape(&p.published),
             p.hunks.len(),
@@ -368,7 +368,7 @@ pub fn print(report: &Report) -> String {
     } else {
         out.push_str("<p class=\"legend\">Each hunk shows, on the left, what the template renders for the product and, on the right, the published copy. <del class=\"del\">Struck-through</del> words are only in the template; <ins class=\"ins\">underlined</ins> words are only in the published copy.</p>\n");
         for (p, id) in report.pages.iter().zip(&ids) {
-            if p.status == Status::Drifted {
+            if p.status == CopyStatus::Drifted {
                 page_section(&mut out, p, id);
             }
         }
@@ -384,7 +384,7 @@ mod tests {
     use crate::document::BlockKind;
     use crate::drift::{Hunk, Location, Note};
 
-    fn page(status: Status, hunks: Vec<Hunk>) -> PageReport {
+    fn page(status: CopyStatus, hunks: Vec<Hunk>) -> PageReport {
         PageReport {
             page: "roles-and-responsibilities".into(),
             variant: "private-saas".into(),
@@ -439,7 +439,7 @@ mod tests {
             ],
             anchor: 3,
         };
-        let html = print(&Report::new(vec![page(Status::Drifted, vec![h])]));
+        let html = print(&Report::new(vec![page(CopyStatus::Drifted, vec![h])]));
         assert!(!html.contains("<script>"), "{html}");
         assert!(
             html.contains("<ins class=\"ins\">&lt;script&gt;alert(1)&lt;/script&gt;</ins>"),
@@ -456,7 +456,7 @@ mod tests {
 
     #[test]
     fn clean_report_is_a_document_with_the_summary() {
-        let html = print(&Report::new(vec![page(Status::Clean, Vec::new())]));
+        let html = print(&Report::new(vec![page(CopyStatus::Clean, Vec::new())]));
         assert!(html.starts_with("<!DOCTYPE html>\n<html lang=\"en\">"));
         assert!(html.ends_with("</html>\n"));
         assert!(html
@@ -473,7 +473,7 @@ mod tests {
 
     #[test]
     fn ids_are_slugs_and_unique() {
-        let mut a = page(Status::Drifted, Vec::new());
+        let mut a = page(CopyStatus::Drifted, Vec::new());
         a.variant = "PSaaS Appliance".into();
         let b = a.clone();
         let ids = section_ids(&Report::new(vec![a, b]));

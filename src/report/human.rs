@@ -3,7 +3,7 @@
 
 use std::io::{self, Write};
 
-use crate::drift::{HunkKind, Report, Status, WordOp};
+use crate::drift::{CopyStatus, HunkKind, Report, WordOp};
 use crate::report::{elide, location_text, note_text, plural, span, terminal_safe as safe};
 
 struct Paint {
@@ -33,7 +33,7 @@ pub fn write(report: &Report, color: bool, out: &mut dyn Write) -> io::Result<()
     let paint = Paint { on: color };
     for p in &report.pages {
         let (page, variant) = (safe(&p.page), safe(&p.variant));
-        if p.status == Status::Drifted {
+        if p.status == CopyStatus::Drifted {
             let head = format!("{page} ({variant}) {}", safe(&p.published));
             writeln!(out, "{}", paint.wrap("1", &head))?;
             for note in &p.notes {
@@ -86,10 +86,10 @@ pub fn write(report: &Report, color: bool, out: &mut dyn Write) -> io::Result<()
             }
         }
         let status = match p.status {
-            Status::Clean => paint.wrap("32", "clean  "),
-            Status::Drifted => paint.wrap("33", "drifted"),
+            CopyStatus::Clean => paint.wrap("32", "clean  "),
+            CopyStatus::Drifted => paint.wrap("33", "drifted"),
         };
-        let notes = if p.status == Status::Clean && !p.notes.is_empty() {
+        let notes = if p.status == CopyStatus::Clean && !p.notes.is_empty() {
             let notes: Vec<String> = p.notes.iter().map(note_text).collect();
             format!(" ({})", notes.join("; "))
         } else {
@@ -101,7 +101,7 @@ pub fn write(report: &Report, color: bool, out: &mut dyn Write) -> io::Result<()
             plural(p.hunks.len(), "hunk"),
             p.similarity * 100.0,
         )?;
-        if p.status == Status::Drifted {
+        if p.status == CopyStatus::Drifted {
             writeln!(out)?;
         }
     }

@@ -5,7 +5,7 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use crate::drift::{CopyFormat, Hunk, HunkKind, Location, Note, Report, Status, Summary, Word};
+use crate::drift::{CopyFormat, CopyStatus, Hunk, HunkKind, Location, Note, Report, Summary, Word};
 use crate::render::TemplateLine;
 use crate::report::{location_text, note_text};
 
@@ -22,7 +22,7 @@ struct JsonPage<'a> {
     variant: &'a str,
     published: &'a str,
     format: CopyFormat,
-    status: Status,
+    status: CopyStatus,
     similarity: f64,
     notes: Vec<JsonNote<'a>>,
     hunks: Vec<JsonHunk<'a>>,

@@ -10,7 +10,7 @@
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
-use crate::drift::{Hunk, HunkKind, PageReport, Report, Status};
+use crate::drift::{CopyStatus, Hunk, HunkKind, PageReport, Report};
 use crate::report::{kind_name, location_text, marked, note_text, plural, span, Options};
 
 /// Bytes (never fewer than characters) the comment may take before the rest is summarised;
@@ -160,8 +160,8 @@ pub fn write(report: &Report, opts: &Options, out: &mut dyn Write) -> io::Result
     let mut unlisted = (0, 0);
     for p in &report.pages {
         let status = match p.status {
-            Status::Clean => "✅ clean",
-            Status::Drifted => "⚠️ drifted",
+            CopyStatus::Clean => "✅ clean",
+            CopyStatus::Drifted => "⚠️ drifted",
         };
         let row = format!(
             "| {} | {} | {} | {status} | {} | {:.1}% |\n",
@@ -173,7 +173,7 @@ pub fn write(report: &Report, opts: &Options, out: &mut dyn Write) -> io::Result
         );
         if unlisted.0 > 0 || body.len() - table_start + row.len() > TABLE_BUDGET {
             unlisted.0 += 1;
-            unlisted.1 += usize::from(p.status == Status::Drifted);
+            unlisted.1 += usize::from(p.status == CopyStatus::Drifted);
             continue;
         }
         body.push_str(&row);
@@ -187,7 +187,11 @@ pub fn write(report: &Report, opts: &Options, out: &mut dyn Write) -> io::Result
         );
     }
     let mut hidden = (0, 0);
-    for p in report.pages.iter().filter(|p| p.status == Status::Drifted) {
+    for p in report
+        .pages
+        .iter()
+        .filter(|p| p.status == CopyStatus::Drifted)
+    {
         let head = format!(
             "\n<details>\n<summary><b>{}</b> ({}) · <code>{}</code> · {}</summary>\n\n",
             inert_html(&p.page),

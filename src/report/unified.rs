@@ -5,12 +5,16 @@
 
 use similar::TextDiff;
 
-use crate::drift::{Report, Status};
+use crate::drift::{CopyStatus, Report};
 
 /// One file section per drifted copy, `a/<path>` -> `b/<path>`.
 pub fn print(report: &Report) -> String {
     let mut out = String::new();
-    for page in report.pages.iter().filter(|p| p.status == Status::Drifted) {
+    for page in report
+        .pages
+        .iter()
+        .filter(|p| p.status == CopyStatus::Drifted)
+    {
         let path = page.published.trim_start_matches("./");
         let diff = TextDiff::from_lines(page.published_text.as_str(), page.fixed_text.as_str());
         let patch = diff

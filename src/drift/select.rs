@@ -1,0 +1,113 @@
+//! Which copies a run checks, reading them, and the parallel run over them.
+
+#[allow(unused_imports)]
+use super::*;
+/// The copies the variant files declare (`[pages.<page>] published = [...]`).
+pub fn declared_copies(project: &Project) -> Vec<PublishedCopy> {
+    let mut copies = Vec::new();
+    for v in &project.variants {
+        for (page, settings) in &v.pages {
+            for p in &settings.published {
+                copies.push(PublishedCopy {
+                    page: page.clone(),
+                    variant: v.slug.clone(),
+                    path: project.path(p),
+                    format: CopyFormat::of(p),
+                });
+            }
+        }
+    }
+    copies
+}
+
+/// Every copy in a folder laid out like out/: `DIR/<slug>/<page>.md` or `.txt`.
+pub fn copies_in_dir(project: &Project, dir: &Path) -> Result<Vec<PublishedCopy>> {
+    let entries = std::fs::read_dir(dir).map_err(|e| Error::io(dir, &e))?;
+    let mut copies = Vec::new();
+    let mut slugs: Vec<_> = entries
+        .filter_map(|e| e.ok())
+        .filter(|e| e.path().is_dir() && !e.file_name().to_string_lossy().starts_with('.'))
+        .collect();
+    slugs.sort_by_key(|e| e.file_name());
+    for slug_dir in slugs {
+        let slug = slug_dir.file_name().to_string_lossy().into_owned();
+        project.variant(&slug).map_err(|e| Error {
+            file: Some(slug_dir.path()),
+            ..e
+        })?;
+        let mut files: Vec<PathBuf> = std::fs::read_dir(slug_dir.path())
+            .map_err(|e| Error::io(slug_dir.path(), &e))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| {
+                p.is_file() && matches!(p.extension().and_then(|e| e.to_str()), Some("md" | "txt"))
+            })
+            .collect();
+        files.sort();
+        for path in files {
+            let page = path
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            project.page(&page).map_err(|e| Error {
+                file: Some(path.clone()),
+                ..e
+            })?;
+            copies.push(PublishedCopy {
+                page,
+                variant: slug.clone(),
+                format: CopyFormat::of(&path),
+                path,
+            });
+        }
+    }
+    if copies.is_empty() {
+        return Err(Error::in_file(dir, "no published copies found")
+            .help("lay the folder out like out/: <slug>/<page>.md or <slug>/<page>.txt"));
+    }
+    Ok(copies)
+}
+
+/// Reads a published copy: text, UTF-8, not binary.
+pub fn read_copy(path: &Path) -> Result<String> {
+    read_copy_limited(path, crate::fsguard::DEFAULT_MAX_FILE_SIZE)
+}
+
+/// [`read_copy`] of a regular file of at most `limit` bytes.
+pub fn read_copy_limited(path: &Path, limit: u64) -> Result<String> {
+    let bytes = crate::fsguard::read_regular(path, limit)?;
+    if let Some(off) = bytes.iter().position(|&b| b == 0) {
+        return Err(Error::in_file(path, "looks binary (it holds a NUL byte)")
+            .at_offset(off)
+            .help("pass a Markdown or plain-text copy"));
+    }
+    decode(path, bytes)
+}
+
+/// Checks every copy (in parallel) and builds the report; the first error stops the run.
+/// `progress`, when given, counts each copy as it is analysed.
+pub fn check(
+    project: &Project,
+    renderer: &Renderer<'_>,
+    copies: &[PublishedCopy],
+    opts: &Options,
+    progress: Option<&AtomicUsize>,
+) -> Result<Report> {
+    let pages: Vec<Result<PageReport>> = copies
+        .par_iter()
+        .map(|c| {
+            let variant = project.variant(&c.variant)?;
+            project.page(&c.page)?;
+            let expected = renderer.render(&c.page, variant)?;
+            let published = project.read_copy(&c.path)?;
+            // The template-line map is only worked out for a copy with hunks to place.
+            let make = || renderer.template_line_map(&c.page, variant, &expected);
+            let tl = TemplateLines::lazy(&make);
+            let analysis = compare_with(&expected, &published, c.format, &tl, opts, true);
+            if let Some(done) = progress {
+                done.fetch_add(1, Ordering::Relaxed);
+            }
+            Ok(analysis.into_page(c))
+        })
+        .collect();
+    Ok(Report::new(pages.into_iter().collect::<Result<_>>()?))
+}
