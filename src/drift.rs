@@ -21,8 +21,8 @@ use crate::render::{LineMap, Renderer, TemplateLine};
 /// The JSON schema name and version of [`Report`].
 pub const SCHEMA: &str = "docvar-drift/2";
 
-/// How a published copy is written.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+/// How a published copy is written (also `docvar diff --as`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]
 #[serde(rename_all = "snake_case")]
 pub enum CopyFormat {
     /// Markdown, compared with the rendered Markdown.

@@ -498,6 +498,26 @@ pub mod print {
     /// The JSON report's schema name.
     pub const SCHEMA: &str = "docvar-lint/1";
 
+    /// Output format of `docvar lint` (its `--format` values, by clap).
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+    pub enum Format {
+        /// One line per finding.
+        Human,
+        /// `docvar-lint/1` JSON.
+        Json,
+        /// GitHub Actions annotations.
+        Github,
+    }
+
+    /// The findings in `format`.
+    pub fn findings(outcome: &Outcome, format: Format) -> String {
+        match format {
+            Format::Human => human(outcome),
+            Format::Json => json(outcome),
+            Format::Github => github(outcome),
+        }
+    }
+
     fn plural(n: usize, word: &str) -> String {
         if n == 1 {
             format!("1 {word}")
