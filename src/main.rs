@@ -102,6 +102,9 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
         Err(Failure::Write(e)) => {
+            // std's "(os error N)" means nothing to a person.
+            let e = e.to_string();
+            let e = e.split(" (os error").next().unwrap_or_default();
             cli::status(format_args!("error: cannot write to stdout: {e}"));
             ExitCode::from(2)
         }

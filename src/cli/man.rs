@@ -9,8 +9,7 @@ use super::Result;
 
 /// Prints the man page for `cmd`, the whole command line's definition.
 pub fn run(cmd: clap::Command, stdout: &mut dyn Write) -> Result<ExitCode> {
-    let page =
-        man_page(cmd).map_err(|e| Error::msg(format!("cannot render the man page: {e}")))?;
+    let page = man_page(cmd).map_err(|e| Error::msg(format!("cannot render the man page: {e}")))?;
     stdout.write_all(page.as_bytes())?;
     Ok(ExitCode::SUCCESS)
 }
