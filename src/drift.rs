@@ -392,7 +392,12 @@ pub fn copies_in_dir(project: &Project, dir: &Path) -> Result<Vec<Copy>> {
 
 /// Reads a published copy: text, UTF-8, not binary.
 pub fn read_copy(path: &Path) -> Result<String> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, &e))?;
+    read_copy_limited(path, crate::fsguard::DEFAULT_MAX_FILE_SIZE)
+}
+
+/// [`read_copy`] of a regular file of at most `limit` bytes.
+pub fn read_copy_limited(path: &Path, limit: u64) -> Result<String> {
+    let bytes = crate::fsguard::read_regular(path, limit)?;
     if let Some(off) = bytes.iter().position(|&b| b == 0) {
         return Err(Error::in_file(path, "looks binary (it holds a NUL byte)")
             .at_offset(off)
@@ -425,7 +430,7 @@ pub fn check_with_progress(
             let variant = project.variant(&c.variant)?;
             project.page(&c.page)?;
             let expected = renderer.render(&c.page, variant)?;
-            let published = read_copy(&c.path)?;
+            let published = project.read_copy(&c.path)?;
             // The template-line map is only worked out for a copy with hunks to place.
             let make = || renderer.template_line_map(&c.page, variant, &expected);
             let tl = TemplateLines::lazy(&make);

@@ -124,10 +124,10 @@ pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
     (line, column)
 }
 
-/// Reads `path` as UTF-8 text, naming the byte offset of the first invalid byte.
+/// Reads `path` as UTF-8 text, naming the byte offset of the first invalid byte (a regular
+/// file of at most the default size limit; see [`crate::fsguard`]).
 pub fn read_text(path: &Path) -> Result<String> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, &e))?;
-    decode(path, bytes)
+    crate::fsguard::read_text_limited(path, crate::fsguard::DEFAULT_MAX_FILE_SIZE)
 }
 
 /// Decodes bytes read from `path` as UTF-8, naming the first invalid byte's offset.

@@ -93,17 +93,32 @@ fn write_table(out: &mut String, table: &toml::Table, indent: usize) {
     for (key, value) in table {
         match value {
             toml::Value::Array(items) => {
-                out.push_str(&format!("{pad}{key}:\n"));
+                out.push_str(&format!("{pad}{}:\n", yaml_key(key)));
                 for item in items {
                     out.push_str(&format!("{pad}    - {}\n", scalar(item)));
                 }
             }
             toml::Value::Table(t) => {
-                out.push_str(&format!("{pad}{key}:\n"));
+                out.push_str(&format!("{pad}{}:\n", yaml_key(key)));
                 write_table(out, t, indent + 4);
             }
-            v => out.push_str(&format!("{pad}{key}: {}\n", scalar(v))),
+            v => out.push_str(&format!("{pad}{}: {}\n", yaml_key(key), scalar(v))),
         }
+    }
+}
+
+/// A key as YAML: quoted when it holds anything but a plain name (a quoted TOML key can
+/// hold a line break or `: `).
+fn yaml_key(key: &str) -> String {
+    if !key.is_empty()
+        && key
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.' | ' '))
+        && key.trim() == key
+    {
+        key.to_string()
+    } else {
+        serde_json::to_string(key).unwrap_or_default()
     }
 }
 
@@ -115,7 +130,9 @@ fn scalar(v: &toml::Value) -> String {
                 || s.contains(" #")
                 || s.starts_with(|c: char| "!&*{}[]|>'\"%@`#,?:-".contains(c))
                 || s.ends_with(':')
-                || s.trim() != s;
+                || s.trim() != s
+                // A line break would end the value's line, and could close the front matter.
+                || s.contains(['\n', '\r']);
             if needs_quotes {
                 serde_json::to_string(s).unwrap_or_default()
             } else {

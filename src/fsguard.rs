@@ -105,11 +105,100 @@ pub fn write_atomic(base: &Path, path: &Path, bytes: &[u8]) -> Result<()> {
     tmp.write_all(bytes)
         .and_then(|_| tmp.as_file().sync_all())
         .map_err(|e| Error::io(path, &e))?;
-    if let Ok(m) = fs::metadata(path) {
-        let _ = fs::set_permissions(tmp.path(), m.permissions());
+    match fs::metadata(path) {
+        Ok(m) => {
+            let _ = fs::set_permissions(tmp.path(), m.permissions());
+        }
+        // A new file is readable like any file the user creates, not the temp file's 0600.
+        #[cfg(unix)]
+        Err(_) => {
+            use std::os::unix::fs::PermissionsExt;
+            let _ = fs::set_permissions(tmp.path(), fs::Permissions::from_mode(0o644));
+        }
+        #[cfg(not(unix))]
+        Err(_) => {}
     }
     tmp.persist(path).map_err(|e| Error::io(path, &e.error))?;
     Ok(())
+}
+
+/// Removes one file docvar owns, refusing a link at `path` or between `base` and it.
+pub fn remove_file(base: &Path, path: &Path) -> Result<()> {
+    refuse_links(base, path)?;
+    match fs::remove_file(path) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(Error::io(path, &e)),
+    }
+}
+
+/// Creates `dir` and its missing parents, refusing a link between `base` and it.
+pub fn create_dir_all(base: &Path, dir: &Path) -> Result<()> {
+    refuse_links(base, dir)?;
+    fs::create_dir_all(dir)
+        .map_err(|e| Error::io(dir, &e).help("check that the folder can be created"))?;
+    // A link swapped in while the folders were made is still refused before any write.
+    refuse_links(base, dir)
+}
+
+/// Removes the empty folders from `dir` up to (not including) `base`, so a removal leaves
+/// no empty folder behind. A folder that is not empty (or not there) stops the walk.
+pub fn remove_empty_dirs(base: &Path, dir: &Path) {
+    let mut cur = dir.to_path_buf();
+    while cur != base && cur.starts_with(base) {
+        let is_real_dir = fs::symlink_metadata(&cur).is_ok_and(|m| m.is_dir());
+        if !is_real_dir || fs::remove_dir(&cur).is_err() {
+            break;
+        }
+        if !cur.pop() {
+            break;
+        }
+    }
+}
+
+/// `path` made absolute with every link resolved, even when its last parts do not exist yet
+/// (the deepest existing ancestor is resolved and the rest appended).
+pub fn resolve(path: &Path) -> PathBuf {
+    let abs = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let mut head = abs.clone();
+    let mut tail = Vec::new();
+    loop {
+        if let Ok(real) = head.canonicalize() {
+            let mut out = real;
+            for part in tail.iter().rev() {
+                out.push(part);
+            }
+            return normalize(&out);
+        }
+        match (head.file_name().map(|n| n.to_os_string()), head.parent()) {
+            (Some(name), Some(parent)) => {
+                tail.push(name);
+                head = parent.to_path_buf();
+            }
+            _ => return normalize(&abs),
+        }
+    }
+}
+
+/// Drops `.` and folds `..` lexically (for paths whose existing part is already resolved).
+fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// Whether `path` (already resolved) lies inside a `.git` folder.
+pub fn in_git_dir(path: &Path) -> bool {
+    path.components()
+        .any(|c| matches!(c, Component::Normal(n) if n == ".git"))
 }
 
 #[cfg(all(test, unix))]

@@ -53,6 +53,19 @@ impl Selection {
     }
 }
 
+/// Every path (relative to out/) a full run writes, without rendering anything.
+pub fn all_paths(project: &Project) -> std::collections::HashSet<PathBuf> {
+    let mut paths = std::collections::HashSet::new();
+    for v in &project.variants {
+        for p in &project.pages {
+            for ext in ["md", "txt"] {
+                paths.insert(PathBuf::from(&v.slug).join(format!("{}.{ext}", p.name)));
+            }
+        }
+    }
+    paths
+}
+
 /// Renders the selection into the files out/ should hold, in a stable order. Any error in
 /// any page fails the whole plan, so nothing is written.
 pub fn plan(project: &Project, renderer: &Renderer<'_>, sel: &Selection) -> Result<Vec<Planned>> {

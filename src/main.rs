@@ -124,7 +124,7 @@ fn run(cli: Cli, out: &mut dyn Write) -> cli::Result<ExitCode> {
     };
     match cli.command {
         Command::Generate(args) => cli::generate::run(&root, args, out),
-        Command::Export(args) => cli::export::run(args, out),
+        Command::Export(args) => cli::export::run(&root, args, out),
         Command::List => cli::list::run(&root, out),
         Command::Lint(args) => cli::lint::run(&root, args, out),
         Command::Completions(args) => cli::completions::run(args, Cli::command(), out),

@@ -1,7 +1,8 @@
 //! Writing out/: every file through a temp file and a rename, only when its bytes change,
-//! all-or-nothing, under a lock, never through a symlink and never outside out/.
+//! all-or-nothing, under a lock, never through a symlink and never outside out/. A manifest
+//! in the folder records what docvar wrote; only its entries are ever removed.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 use std::fs;
 use std::io::Write;
 use std::path::{Component, Path, PathBuf};
@@ -10,6 +11,14 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use rayon::prelude::*;
 
 use crate::error::{Error, Result};
+use crate::fsguard;
+use crate::project::Project;
+
+/// The manifest's file name inside the output folder. Hidden (the scan of out/ skips it) and
+/// not `.docvar-*` (that prefix is a killed run's temp file, swept as litter).
+pub const MANIFEST: &str = ".docvar.manifest";
+
+const MANIFEST_HEADER: &str = "# docvar manifest 1: the files docvar wrote in this folder, the only ones it removes.\n# One path per line; later fields, if any, follow a tab. Written by `docvar generate`.\n";
 
 /// A file a run wants in out/.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,8 +36,11 @@ pub enum Status {
     Stale,
     /// Not in out/ yet.
     Missing,
-    /// In out/ but no page renders it.
+    /// Written by docvar (in the manifest) but no page renders it any more: removed by
+    /// `generate`.
     Extra,
+    /// Not written by docvar: `generate` leaves it alone and names it.
+    Foreign,
 }
 
 impl Status {
@@ -38,6 +50,7 @@ impl Status {
             Status::Stale => "stale",
             Status::Missing => "missing",
             Status::Extra => "extra",
+            Status::Foreign => "foreign",
         }
     }
 }
@@ -51,6 +64,196 @@ pub struct Written {
     pub unchanged: usize,
     /// Extra files removed.
     pub removed: Vec<PathBuf>,
+    /// Files docvar did not write, left in place.
+    pub foreign: Vec<PathBuf>,
+}
+
+/// What docvar wrote in an output folder (`<out>/.docvar.manifest`): one path per line,
+/// relative to the folder, sorted, so the file is the same for the same pages. A line may
+/// carry more tab-separated fields in a later version (a hash of the rendered bytes, say);
+/// this version reads the path and keeps nothing else.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Manifest {
+    /// Paths relative to the output folder.
+    pub files: BTreeSet<PathBuf>,
+}
+
+impl Manifest {
+    /// Reads the manifest of `out`, or `None` when there is none.
+    pub fn load(out: &Path) -> Result<Option<Manifest>> {
+        let path = out.join(MANIFEST);
+        if fs::symlink_metadata(&path).is_err() {
+            return Ok(None);
+        }
+        fsguard::refuse_links(out, &path)?;
+        let text = fsguard::read_text_limited(&path, fsguard::DEFAULT_MAX_FILE_SIZE)?;
+        Manifest::parse(&path, &text).map(Some)
+    }
+
+    /// Parses manifest text read from `path`; an entry that is not a plain relative path is
+    /// an error (it could name a file outside the folder).
+    pub fn parse(path: &Path, text: &str) -> Result<Manifest> {
+        let mut files = BTreeSet::new();
+        for (i, line) in text.lines().enumerate() {
+            if line.starts_with('#') || line.trim().is_empty() {
+                continue;
+            }
+            let rel = PathBuf::from(line.split('\t').next().unwrap_or(""));
+            if !is_inside(&rel) {
+                return Err(Error::in_file(path, format!("entry {rel:?} is not a path inside the folder"))
+                    .at(i + 1, None)
+                    .help("delete the manifest's bad line, or the manifest and the files docvar wrote, and run `docvar generate`"));
+            }
+            files.insert(rel);
+        }
+        Ok(Manifest { files })
+    }
+
+    /// The manifest's text.
+    pub fn render(&self) -> String {
+        let mut out = MANIFEST_HEADER.to_string();
+        for f in &self.files {
+            let parts: Vec<String> = f
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .collect();
+            out.push_str(&parts.join("/"));
+            out.push('\n');
+        }
+        out
+    }
+}
+
+/// Who owns the files in an output folder, worked out before a run writes anything.
+#[derive(Debug, Clone, Default)]
+pub struct Ownership {
+    /// The manifest found in the folder (`None`: none yet).
+    pub manifest: Option<Manifest>,
+    /// Manifest entries in the run's scope that no page renders any more and that exist:
+    /// `generate` removes them.
+    pub stale: Vec<PathBuf>,
+    /// Files docvar did not write (not in the manifest, not where this run writes): never
+    /// removed or overwritten.
+    pub foreign: Vec<PathBuf>,
+    /// Files at paths docvar writes, found without a manifest entry: recorded as docvar's.
+    pub adopted: Vec<PathBuf>,
+}
+
+impl Ownership {
+    /// The manifest after a run that writes `planned` and removes `stale`.
+    pub fn next_manifest(&self, out: &Path, planned: &[Planned]) -> Manifest {
+        let stale: HashSet<&Path> = self.stale.iter().map(PathBuf::as_path).collect();
+        let wanted: HashSet<&Path> = planned.iter().map(|p| p.rel.as_path()).collect();
+        let mut files: BTreeSet<PathBuf> = self
+            .manifest
+            .iter()
+            .flat_map(|m| m.files.iter())
+            .chain(&self.adopted)
+            // An entry whose file is gone (moved by rename, deleted by hand) is dropped.
+            .filter(|f| wanted.contains(f.as_path()) || fs::symlink_metadata(out.join(f)).is_ok())
+            .filter(|f| !stale.contains(f.as_path()))
+            .cloned()
+            .collect();
+        files.extend(planned.iter().map(|p| p.rel.clone()));
+        Manifest { files }
+    }
+}
+
+/// Works out who owns what in `out` for a run that writes `planned`. `scope` limits stale
+/// entries to the files a filtered run is responsible for; `known` are the paths a full run
+/// writes (files there are adopted when the folder has no manifest yet; `None`: `planned`).
+pub fn ownership(
+    out: &Path,
+    planned: &[Planned],
+    known: Option<&HashSet<PathBuf>>,
+    scope: Option<&dyn Fn(&Path) -> bool>,
+) -> Result<Ownership> {
+    check_out_dir(out)?;
+    let manifest = Manifest::load(out)?;
+    let wanted: HashSet<&Path> = planned.iter().map(|p| p.rel.as_path()).collect();
+    let is_known = |rel: &Path| wanted.contains(rel) || known.is_some_and(|k| k.contains(rel));
+    let mut own = Ownership::default();
+    for rel in existing(out)? {
+        let listed = manifest.as_ref().is_some_and(|m| m.files.contains(&rel));
+        if listed {
+            if !wanted.contains(rel.as_path()) && scope.is_none_or(|f| f(&rel)) {
+                own.stale.push(rel);
+            }
+        } else if is_known(&rel) {
+            own.adopted.push(rel);
+        } else {
+            own.foreign.push(rel);
+        }
+    }
+    own.manifest = manifest;
+    Ok(own)
+}
+
+/// Refuses an output folder docvar must never write into or clean: the project root or a
+/// folder above it, templates/ or variants/ (or a folder inside or above them), a folder
+/// holding published copies, a folder inside `.git`, or a link. Checked before anything is
+/// written.
+pub fn check_location(project: &Project, out: &Path) -> Result<()> {
+    let refuse = |why: String| {
+        Error::in_file(out, format!("cannot be the output folder: {why}"))
+            .help("set `out` in docvar.toml (or --out) to a folder of its own, such as out/")
+    };
+    // Links: the folder itself and those between the project root and it.
+    let root_abs = std::path::absolute(&project.root).unwrap_or_else(|_| project.root.clone());
+    let out_abs = std::path::absolute(out).unwrap_or_else(|_| out.to_path_buf());
+    let base = if out_abs.starts_with(&root_abs) {
+        root_abs.clone()
+    } else {
+        out_abs
+            .parent()
+            .map_or_else(|| out_abs.clone(), Path::to_path_buf)
+    };
+    // Named as the user wrote it when the link is the folder itself.
+    fsguard::refuse_links(&base, &out_abs).map_err(|e| Error {
+        file: match e.file {
+            Some(f) if f != out_abs => Some(f),
+            _ => Some(out.to_path_buf()),
+        },
+        ..e
+    })?;
+    let real = fsguard::resolve(out);
+    let root = fsguard::resolve(&project.root);
+    if root.starts_with(&real) {
+        return Err(refuse(if root == real {
+            "it is the project root".into()
+        } else {
+            "it holds the project".into()
+        }));
+    }
+    if fsguard::in_git_dir(&real) {
+        return Err(refuse("it is inside .git".into()));
+    }
+    for (what, dir) in [
+        ("templates", &project.config.templates),
+        ("variants", &project.config.variants),
+    ] {
+        let d = fsguard::resolve(&project.path(dir));
+        if d.starts_with(&real) || real.starts_with(&d) {
+            return Err(refuse(format!(
+                "it overlaps the {what} folder {}",
+                project.path(dir).display()
+            )));
+        }
+    }
+    for v in &project.variants {
+        for settings in v.pages.values() {
+            for p in &settings.published {
+                if fsguard::resolve(&project.path(p)).starts_with(&real) {
+                    return Err(refuse(format!(
+                        "it holds the published copy {} ({})",
+                        p.display(),
+                        v.path.display()
+                    )));
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 fn is_inside(rel: &Path) -> bool {
@@ -110,16 +313,33 @@ pub fn check(
     planned: &[Planned],
     scope: Option<&dyn Fn(&Path) -> bool>,
 ) -> Result<Vec<(PathBuf, Status)>> {
+    check_known(out, planned, None, scope)
+}
+
+/// [`check`], with the paths a full run writes (`known`, see [`ownership`]) so a filtered
+/// check of a folder without a manifest does not call the other pages foreign.
+pub fn check_known(
+    out: &Path,
+    planned: &[Planned],
+    known: Option<&HashSet<PathBuf>>,
+    scope: Option<&dyn Fn(&Path) -> bool>,
+) -> Result<Vec<(PathBuf, Status)>> {
     check_out_dir(out)?;
     let statuses: Vec<Result<Option<Status>>> = planned
         .par_iter()
         .map(|p| {
             let path = out.join(&p.rel);
-            match fs::read(&path) {
-                Ok(bytes) if bytes == p.bytes => Ok(None),
-                Ok(_) => Ok(Some(Status::Stale)),
+            // Only a regular file of the right size is read (a FIFO would hang, a link is
+            // never docvar's): anything else is stale, and `generate` refuses or replaces it.
+            match fs::symlink_metadata(&path) {
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Some(Status::Missing)),
                 Err(e) => Err(Error::io(&path, &e)),
+                Ok(m) if !m.is_file() || m.len() != p.bytes.len() as u64 => Ok(Some(Status::Stale)),
+                Ok(_) => match fsguard::read_regular(&path, p.bytes.len() as u64) {
+                    Ok(bytes) if bytes == p.bytes => Ok(None),
+                    Ok(_) => Ok(Some(Status::Stale)),
+                    Err(e) => Err(e),
+                },
             }
         })
         .collect();
@@ -129,29 +349,28 @@ pub fn check(
             report.push((p.rel.clone(), status));
         }
     }
-    report.extend(
-        extra(out, planned, scope)?
-            .into_iter()
-            .map(|rel| (rel, Status::Extra)),
-    );
+    let own = ownership(out, planned, known, scope)?;
+    report.extend(own.stale.iter().map(|rel| (rel.clone(), Status::Extra)));
+    report.extend(own.foreign.iter().map(|rel| (rel.clone(), Status::Foreign)));
+    // A committed manifest that a run would change is stale too (none yet is fine: the
+    // first run adopts the folder).
+    if let Some(m) = &own.manifest {
+        if own.next_manifest(out, planned) != *m {
+            report.push((PathBuf::from(MANIFEST), Status::Stale));
+        }
+    }
     report.sort();
     Ok(report)
 }
 
-/// Files in out/ that no planned file accounts for (the [`Status::Extra`] part of [`check`],
-/// without reading any file), within `scope`.
+/// Files docvar wrote in out/ that no planned file accounts for, within `scope`: what
+/// `generate` removes.
 pub fn extra(
     out: &Path,
     planned: &[Planned],
     scope: Option<&dyn Fn(&Path) -> bool>,
 ) -> Result<Vec<PathBuf>> {
-    check_out_dir(out)?;
-    let wanted: std::collections::HashSet<&Path> =
-        planned.iter().map(|p| p.rel.as_path()).collect();
-    Ok(existing(out)?
-        .into_iter()
-        .filter(|rel| !wanted.contains(rel.as_path()) && scope.is_none_or(|f| f(rel)))
-        .collect())
+    Ok(ownership(out, planned, None, scope)?.stale)
 }
 
 /// Holds the out/ lock until dropped, so two runs never interleave their renames.
@@ -165,6 +384,7 @@ pub fn lock(out: &Path) -> Result<Lock> {
     fs::create_dir_all(out)
         .map_err(|e| Error::io(out, &e).help("check that the output folder can be created"))?;
     let path = out.join(".docvar.lock");
+    fsguard::refuse_links(out, &path)?;
     let file = fs::OpenOptions::new()
         .create(true)
         .truncate(false)
@@ -177,7 +397,7 @@ pub fn lock(out: &Path) -> Result<Lock> {
 
 /// Writes `planned` into `out`: all changed files go to temp files first, and only when every
 /// one of them is written are they renamed into place, so a failure leaves out/ as it was.
-/// Extra files in `remove` are deleted afterwards.
+/// Files in `remove` that the manifest lists are deleted afterwards (others never are).
 ///
 /// Files are compared and staged in parallel; a staged temp file is closed at once (only its
 /// path is kept), so a run of any size stays far below the open-file limit.
@@ -193,6 +413,53 @@ pub fn write_with_progress(
     remove: &[PathBuf],
     done: &AtomicUsize,
 ) -> Result<Written> {
+    let manifest = Manifest::load(out)?;
+    let listed = |rel: &PathBuf| manifest.as_ref().is_some_and(|m| m.files.contains(rel));
+    let own = Ownership {
+        stale: remove.iter().filter(|r| listed(r)).cloned().collect(),
+        manifest,
+        ..Ownership::default()
+    };
+    write_owned(out, planned, &own, done)
+}
+
+/// Writes `planned` into `out` as [`write`] does, removing `own.stale` (entries of the
+/// manifest only) and recording the new manifest; refuses a folder with files docvar did not
+/// write and no manifest yet, before writing anything.
+pub fn write_owned(
+    out: &Path,
+    planned: &[Planned],
+    own: &Ownership,
+    done: &AtomicUsize,
+) -> Result<Written> {
+    if own.manifest.is_none() {
+        if let Some(first) = own.foreign.first() {
+            return Err(Error::in_file(
+                out,
+                format!(
+                    "holds files docvar did not write ({} of them, e.g. {}) and no manifest ({MANIFEST}), so docvar will not write into it",
+                    own.foreign.len(),
+                    out.join(first).display()
+                ),
+            )
+            .help("choose an empty or new output folder, or move those files out of it"));
+        }
+    }
+    // Every removal is checked (an entry of the manifest, inside, no link) before any write.
+    let listed: HashSet<&Path> = own
+        .manifest
+        .iter()
+        .flat_map(|m| m.files.iter().map(PathBuf::as_path))
+        .collect();
+    for rel in &own.stale {
+        if !listed.contains(rel.as_path()) || !is_inside(rel) {
+            return Err(Error::in_file(
+                out.join(rel),
+                "docvar did not write this file; it is never removed",
+            ));
+        }
+        fsguard::refuse_links(out, &out.join(rel))?;
+    }
     let _lock = lock(out)?;
     // Temp files a killed run left behind are ours to remove, now that we hold the lock.
     for rel in scan(out)?.1 {
@@ -222,8 +489,9 @@ pub fn write_with_progress(
                     "is a folder where docvar writes a page",
                 )
                 .help("remove it")),
-                Ok(m) if m.len() == p.bytes.len() as u64 => {
-                    let same = fs::read(&path).is_ok_and(|b| b == p.bytes);
+                Ok(m) if m.is_file() && m.len() == p.bytes.len() as u64 => {
+                    let same = fsguard::read_regular(&path, p.bytes.len() as u64)
+                        .is_ok_and(|b| b == p.bytes);
                     if same {
                         done.fetch_add(1, Ordering::Relaxed);
                     }
@@ -234,30 +502,33 @@ pub fn write_with_progress(
         })
         .collect();
     // In order, as a one-by-one write would meet them: the file's own refusal, then its folder
-    // (never a link; created once).
+    // (never a link, even for a file left unchanged). Folders are made only once every file
+    // has passed, so a refusal leaves no new folder behind.
     let mut changed = Vec::new();
-    let mut made: BTreeSet<PathBuf> = BTreeSet::new();
+    let mut seen: BTreeSet<PathBuf> = BTreeSet::new();
+    let mut to_make: Vec<PathBuf> = Vec::new();
     for (p, c) in planned.iter().zip(checked) {
-        if c? {
+        let unchanged = c?;
+        let path = out.join(&p.rel);
+        let dir = path.parent().unwrap_or(out);
+        if seen.insert(dir.to_path_buf()) {
+            fsguard::refuse_links(out, dir).map_err(|e| Error {
+                message: "is a symlink; docvar never writes through links".into(),
+                help: Some("remove the link and run again".into()),
+                ..e
+            })?;
+            if fs::symlink_metadata(dir).is_err() {
+                to_make.push(dir.to_path_buf());
+            }
+        }
+        if unchanged {
             result.unchanged += 1;
             continue;
         }
-        let path = out.join(&p.rel);
-        let dir = path.parent().unwrap_or(out);
-        if !made.contains(dir) {
-            made.insert(dir.to_path_buf());
-            if let Ok(m) = fs::symlink_metadata(dir) {
-                if m.file_type().is_symlink() {
-                    return Err(Error::in_file(
-                        dir,
-                        "is a symlink; docvar never writes through links",
-                    )
-                    .help("remove the link and run again"));
-                }
-            }
-            fs::create_dir_all(dir).map_err(|e| Error::io(dir, &e))?;
-        }
         changed.push(p);
+    }
+    for dir in to_make {
+        fsguard::create_dir_all(out, &dir)?;
     }
     // No fsync per file: the rename is what makes a file appear whole after a crash of docvar
     // itself (old or new content, never torn), and an fsync per page cost more than the rest
@@ -288,18 +559,40 @@ pub fn write_with_progress(
         tmp.persist(&path).map_err(|e| Error::io(&path, &e.error))?;
         result.written.push(p.rel.clone());
     }
-    for rel in remove {
-        if is_inside(rel) {
-            let path = out.join(rel);
-            fs::remove_file(&path).map_err(|e| Error::io(&path, &e))?;
-            result.removed.push(rel.clone());
+    for rel in &own.stale {
+        let path = out.join(rel);
+        fsguard::remove_file(out, &path)?;
+        if let Some(dir) = path.parent() {
+            fsguard::remove_empty_dirs(out, dir);
         }
+        result.removed.push(rel.clone());
     }
+    let next = own.next_manifest(out, planned);
+    if own.manifest.as_ref() != Some(&next) {
+        fsguard::write_atomic(out, &out.join(MANIFEST), next.render().as_bytes())?;
+    }
+    result.foreign = own.foreign.clone();
     Ok(result)
 }
 
-/// Replaces one file (a published copy) atomically: temp file beside it, then rename.
+/// Replaces one file (a published copy) atomically: temp file beside it, then rename; the
+/// file and its folder must not be links.
 pub fn replace_file(path: &Path, bytes: &[u8]) -> Result<()> {
-    let base = path.parent().unwrap_or(Path::new(""));
+    let base = path
+        .parent()
+        .and_then(Path::parent)
+        .unwrap_or(Path::new(""));
     crate::fsguard::write_atomic(base, path, bytes)
+}
+
+/// [`replace_file`] for a file of the project at `root`: no link anywhere between the root
+/// and the file (a file outside the project: none at it or its folder).
+pub fn replace_file_in(root: &Path, path: &Path, bytes: &[u8]) -> Result<()> {
+    let abs = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let root = std::path::absolute(root).unwrap_or_else(|_| root.to_path_buf());
+    if abs.starts_with(&root) {
+        crate::fsguard::write_atomic(&root, &abs, bytes)
+    } else {
+        replace_file(path, bytes)
+    }
 }

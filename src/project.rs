@@ -6,7 +6,8 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::error::{line_col, read_text, Error, Result};
+use crate::error::{line_col, Error, Result};
+use crate::fsguard;
 
 /// Settings from `docvar.toml`; every field has a default so the file is optional.
 #[derive(Debug, Clone, Deserialize)]
@@ -27,6 +28,10 @@ pub struct Config {
     /// Variables that hold the product's name in some form (`rename` keeps them in step);
     /// the first is the one `rename --name` sets. Empty: `product`, others found by value.
     pub names: Vec<String>,
+    /// Largest file docvar reads (templates, variant files, copies), in bytes.
+    pub max_file_size: u64,
+    /// Folders outside the project that declared published copies may live in.
+    pub published_roots: Vec<PathBuf>,
 }
 
 /// `[lint]` in docvar.toml.
@@ -60,6 +65,8 @@ impl Default for Config {
             optional: Vec::new(),
             lint: LintConfig::default(),
             names: Vec::new(),
+            max_file_size: crate::fsguard::DEFAULT_MAX_FILE_SIZE,
+            published_roots: Vec::new(),
         }
     }
 }
@@ -200,7 +207,8 @@ fn sorted_files(dir: &Path, suffix: &str) -> Result<Vec<PathBuf>> {
         let entry = entry.map_err(|e| Error::io(dir, &e))?;
         let name = entry.file_name().to_string_lossy().into_owned();
         // Hidden files are not skipped: `..x.md.hbs` must be refused, not silently ignored.
-        if name.ends_with(suffix) && entry.path().is_file() {
+        // Nor are FIFOs and devices: reading them is refused with the file's name.
+        if name.ends_with(suffix) && !entry.path().is_dir() {
             files.push(entry.path());
         }
     }
@@ -212,10 +220,11 @@ impl Config {
     /// Reads `root/docvar.toml`, or the defaults when there is none.
     pub fn load(root: &Path) -> Result<Config> {
         let path = join(root, Path::new("docvar.toml"));
-        if !path.exists() {
+        if std::fs::symlink_metadata(&path).is_err() {
             return Ok(Config::default());
         }
-        let text = read_text(&path)?;
+        // docvar.toml is read before its own `max_file_size` is known: the default bounds it.
+        let text = fsguard::read_text_limited(&path, fsguard::DEFAULT_MAX_FILE_SIZE)?;
         let table = parse_toml(&path, &text)?;
         let keys = [
             "templates",
@@ -225,6 +234,8 @@ impl Config {
             "optional",
             "lint",
             "names",
+            "max_file_size",
+            "published_roots",
         ];
         for k in table.keys() {
             if !keys.contains(&k.as_str()) {
@@ -257,7 +268,7 @@ impl Project {
         for path in sorted_files(&templates_dir, ".md.hbs")? {
             let name = file_name(&path).trim_end_matches(".md.hbs").to_string();
             check_name("page", &name).map_err(|m| Error::in_file(&path, m))?;
-            let source = read_text(&path)?;
+            let source = template_text(&path, config.max_file_size)?;
             pages.push(PageTemplate { name, path, source });
         }
         if pages.is_empty() && extra_page.is_none() {
@@ -267,13 +278,13 @@ impl Project {
         let mut partials = Vec::new();
         for path in sorted_files(&templates_dir.join("partials"), ".hbs")? {
             let name = file_name(&path).trim_end_matches(".hbs").to_string();
-            let source = read_text(&path)?;
+            let source = template_text(&path, config.max_file_size)?;
             partials.push(PageTemplate { name, path, source });
         }
         let variants_dir = join(root, &config.variants);
         let mut variants: Vec<Variant> = Vec::new();
         for path in sorted_files(&variants_dir, ".toml")? {
-            let v = load_variant(&path, &pages, extra_page)?;
+            let v = load_variant(&path, &pages, extra_page, config.max_file_size)?;
             if let Some(other) = variants.iter().find(|o| o.slug == v.slug) {
                 return Err(Error::in_file(
                     &path,
@@ -292,13 +303,21 @@ impl Project {
                 .help("add variants/<slug>.toml with a [vars] table"));
         }
         variants.sort_by(|a, b| a.slug.cmp(&b.slug));
-        Ok(Project {
+        let project = Project {
             root: root.to_path_buf(),
             config,
             pages,
             partials,
             variants,
-        })
+        };
+        for v in &project.variants {
+            for (page, settings) in &v.pages {
+                for p in &settings.published {
+                    project.check_declared_copy(v, page, p)?;
+                }
+            }
+        }
+        Ok(project)
     }
 
     /// The page called `name`, or an error suggesting the closest one.
@@ -339,6 +358,64 @@ impl Project {
         join(&self.root, &self.config.out)
     }
 
+    /// Refuses a published copy a variant file declares that resolves (after links) outside
+    /// the project and `published_roots`, or inside a `.git` folder: a variant file edited in
+    /// a pull request must not make the drift report read and post any file.
+    fn check_declared_copy(&self, v: &Variant, page: &str, rel: &Path) -> Result<()> {
+        let real = fsguard::resolve(&self.path(rel));
+        let locate = |e: Error| match v
+            .source
+            .lines()
+            .position(|l| l.contains(&*rel.to_string_lossy()))
+        {
+            Some(i) => e.at(i + 1, None),
+            None => e,
+        };
+        if fsguard::in_git_dir(&real) {
+            return Err(locate(Error::in_file(
+                &v.path,
+                format!(
+                    "published copy {} of page {page:?} is inside .git/; docvar never reads it as a copy",
+                    rel.display()
+                ),
+            ))
+            .help("list the published copies of the page, not repository internals"));
+        }
+        let roots = std::iter::once(self.root.clone()).chain(
+            self.config
+                .published_roots
+                .iter()
+                .map(|r| join(&self.root, r)),
+        );
+        if !roots
+            .map(|r| fsguard::resolve(&r))
+            .any(|r| real.starts_with(r))
+        {
+            return Err(locate(Error::in_file(
+                &v.path,
+                format!(
+                    "published copy {} of page {page:?} resolves to {}, outside the project",
+                    rel.display(),
+                    real.display()
+                ),
+            ))
+            .help("move the copy into the project, or list its folder in `published_roots` in docvar.toml"));
+        }
+        Ok(())
+    }
+
+    /// Reads a published copy through the size and file-type guard.
+    pub fn read_copy(&self, path: &Path) -> Result<String> {
+        let real = fsguard::resolve(path);
+        if fsguard::in_git_dir(&real) {
+            return Err(
+                Error::in_file(path, "is inside .git/; docvar never reads it as a copy")
+                    .help("pass a published copy of a page"),
+            );
+        }
+        crate::drift::read_copy_limited(path, self.config.max_file_size)
+    }
+
     /// A path from a project file (a published copy) made usable from the current folder.
     pub fn path(&self, rel: &Path) -> PathBuf {
         join(&self.root, rel)
@@ -370,8 +447,21 @@ fn unknown_key(path: &Path, text: &str, key: &str, known: &[&str], what: &str) -
     e
 }
 
-fn load_variant(path: &Path, pages: &[PageTemplate], extra: Option<&str>) -> Result<Variant> {
-    let source = read_text(path)?;
+/// A template's text with a BOM dropped and CRLF line ends made LF, so pages render LF and
+/// BOM-free whatever editor saved the template (line numbers are unchanged).
+fn template_text(path: &Path, limit: u64) -> Result<String> {
+    let text = fsguard::read_text_limited(path, limit)?;
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    Ok(text.replace("\r\n", "\n"))
+}
+
+fn load_variant(
+    path: &Path,
+    pages: &[PageTemplate],
+    extra: Option<&str>,
+    limit: u64,
+) -> Result<Variant> {
+    let source = fsguard::read_text_limited(path, limit)?;
     let names: Vec<&str> = pages.iter().map(|t| t.name.as_str()).chain(extra).collect();
     parse_variant(path, &source, &names)
 }

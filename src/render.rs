@@ -44,6 +44,8 @@ struct Use {
     file: PathBuf,
     line: usize,
     column: usize,
+    /// Printed as text (`{{x}}`), not handed to a helper (`{{#each x}}`).
+    text: bool,
 }
 
 #[derive(Debug, Default, Clone)]
@@ -80,12 +82,13 @@ fn walk(t: &Template, file: &Path, depth: usize, uses: &mut Uses) {
             file: file.to_path_buf(),
             line,
             column,
+            text: false,
         };
-        let param = |p: &Parameter, uses: &mut Uses| {
+        let param = |p: &Parameter, uses: &mut Uses, text: bool| {
             if let Parameter::Path(_) = p {
                 if let Some(name) = p.as_name() {
                     if depth == 0 || name.starts_with("@root") {
-                        uses.vars.push(at(name));
+                        uses.vars.push(Use { text, ..at(name) });
                     }
                 }
             }
@@ -94,11 +97,11 @@ fn walk(t: &Template, file: &Path, depth: usize, uses: &mut Uses) {
             TemplateElement::Expression(h) | TemplateElement::HtmlExpression(h) => {
                 let name = h.name.as_name().unwrap_or_default();
                 if h.params.is_empty() && h.hash.is_empty() && !BUILTIN_HELPERS.contains(&name) {
-                    param(&h.name, uses);
+                    param(&h.name, uses, true);
                 } else {
                     uses.helpers.push(at(name));
                     for p in h.params.iter().chain(h.hash.values()) {
-                        param(p, uses);
+                        param(p, uses, false);
                     }
                 }
             }
@@ -106,7 +109,7 @@ fn walk(t: &Template, file: &Path, depth: usize, uses: &mut Uses) {
                 let name = h.name.as_name().unwrap_or_default();
                 uses.helpers.push(at(name));
                 for p in h.params.iter().chain(h.hash.values()) {
-                    param(p, uses);
+                    param(p, uses, false);
                 }
                 // `each` and `with` change the context: names inside are relative to it.
                 let inner = if matches!(name, "each" | "with") {
@@ -133,6 +136,84 @@ fn walk(t: &Template, file: &Path, depth: usize, uses: &mut Uses) {
             _ => {}
         }
     }
+}
+
+/// A template line with its `{{...}}` expressions taken out.
+fn strip_expressions(line: &str) -> String {
+    let mut out = String::new();
+    let mut rest = line;
+    while let Some(start) = rest.find("{{") {
+        out.push_str(&rest[..start]);
+        match rest[start..].find("}}") {
+            Some(end) => rest = rest[start + end + 2..].trim_start_matches('}'),
+            None => return out,
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The value a variable path (`x`, `x.y`, `@root.x`) names in `ctx`, if it can be told.
+fn lookup<'v>(ctx: &'v Value, path: &str) -> Option<&'v Value> {
+    let p = path
+        .trim_start_matches("@root.")
+        .trim_start_matches("@root/");
+    let mut v = ctx;
+    for part in p.split(['.', '/']) {
+        if part.contains('[') || part.is_empty() {
+            return None;
+        }
+        v = match v {
+            Value::Object(m) => m.get(part)?,
+            Value::Array(a) => a.get(part.parse::<usize>().ok()?)?,
+            _ => return None,
+        };
+    }
+    Some(v)
+}
+
+/// Partials that include each other (a includes b includes a) would recurse until the stack
+/// overflows: refused, naming the cycle.
+fn check_partial_cycles(project: &Project, uses: &BTreeMap<String, Uses>) -> Result<()> {
+    fn visit<'a>(
+        name: &'a str,
+        uses: &'a BTreeMap<String, Uses>,
+        path: &mut Vec<&'a str>,
+        done: &mut BTreeSet<&'a str>,
+    ) -> Option<(Vec<String>, &'a Use)> {
+        if done.contains(name) {
+            return None;
+        }
+        let u = uses.get(name)?;
+        path.push(name);
+        for inc in &u.partials {
+            if let Some(i) = path.iter().position(|p| *p == inc.name) {
+                let mut cycle: Vec<String> = path[i..].iter().map(|s| s.to_string()).collect();
+                cycle.push(inc.name.clone());
+                return Some((cycle, inc));
+            }
+            if let Some(found) = visit(&inc.name, uses, path, done) {
+                return Some(found);
+            }
+        }
+        path.pop();
+        done.insert(name);
+        None
+    }
+    let mut done = BTreeSet::new();
+    for p in &project.partials {
+        if let Some((cycle, at)) = visit(&p.name, uses, &mut Vec::new(), &mut done) {
+            return Err(Error::in_file(
+                &at.file,
+                format!("partials include each other: {}", cycle.join(" -> ")),
+            )
+            .at(at.line, Some(at.column))
+            .help(
+                "break the cycle: a partial must not include itself, directly or through others",
+            ));
+        }
+    }
+    Ok(())
 }
 
 fn root_name(path: &str) -> &str {
@@ -170,6 +251,7 @@ impl<'p> Renderer<'p> {
             partial_uses.insert(p.name.clone(), uses);
             registry.register_template(&p.name, tpl);
         }
+        check_partial_cycles(project, &partial_uses)?;
         let mut page_vars = BTreeMap::new();
         for page in &project.pages {
             let tpl = compiled.next().expect("one template per page")?;
@@ -280,6 +362,37 @@ impl<'p> Renderer<'p> {
             if name.starts_with('@') || name == "this" || name.is_empty() {
                 continue;
             }
+            if let Some(v) = lookup(ctx, &u.name) {
+                if u.text && (v.is_array() || v.is_object()) {
+                    return Err(Error::in_file(
+                        &u.file,
+                        format!(
+                            "variable `{}` is a {} for variant {:?} ({}), not text",
+                            u.name.trim_start_matches("@root."),
+                            if v.is_array() { "list" } else { "table" },
+                            variant.slug,
+                            variant.path.display()
+                        ),
+                    )
+                    .at(u.line, Some(u.column))
+                    .help("give it a text value in the variant file, or use it with a helper such as {{#each}}"));
+                }
+                let multi_line = v.as_str().is_some_and(|s| s.contains(['\n', '\r']));
+                if u.text && multi_line && name != "front_matter" && self.in_front_matter(page, u) {
+                    {
+                        return Err(Error::in_file(
+                            &u.file,
+                            format!(
+                                "variable `{name}` of variant {:?} ({}) holds a line break, inside the page's front matter",
+                                variant.slug,
+                                variant.path.display()
+                            ),
+                        )
+                        .at(u.line, Some(u.column))
+                        .help("a front-matter value is one line: remove the line break from the value"));
+                    }
+                }
+            }
             if ctx.get(name).is_none() {
                 // A name no variant defines is most likely a typo in the template: offer the
                 // closest defined name before telling the user to define it everywhere.
@@ -310,6 +423,30 @@ impl<'p> Renderer<'p> {
             }
         }
         Ok(())
+    }
+
+    /// Whether a use sits inside its page template's front matter (between the opening and
+    /// closing `---`), where a line break in a value would end the front matter early.
+    fn in_front_matter(&self, page: &str, u: &Use) -> bool {
+        let Some(t) = self.project.pages.iter().find(|p| p.name == page) else {
+            return false;
+        };
+        if t.path != u.file || u.line < 2 {
+            return false;
+        }
+        let mut lines = t.source.lines();
+        if lines.next().map(str::trim_end) != Some("---") {
+            return false;
+        }
+        // The closing fence may follow an expression (`{{front_matter}}---`): a use before
+        // it on that line is inside too.
+        for (i, line) in lines.enumerate() {
+            let no = i + 2;
+            if matches!(strip_expressions(line).trim_end(), "---" | "...") {
+                return u.line < no || (u.line == no && !line.starts_with("---"));
+            }
+        }
+        false
     }
 
     /// Variables a variant defines that no template uses: worth a warning, not an error.

@@ -485,5 +485,12 @@ fn copies_outside_the_project_are_listed_relative_to_it() {
         )),
         "{v}"
     );
+    // Copies outside the project are read only from folders docvar.toml lists (#12).
+    docvar(&project).arg("diff").assert().code(2);
+    std::fs::write(
+        project.join("docvar.toml"),
+        "published_roots = [\"../published\"]\n",
+    )
+    .unwrap();
     docvar(&project).arg("diff").assert().code(1);
 }

@@ -100,7 +100,8 @@ pub fn run(root: &Path, args: Args, stdout: &mut dyn Write) -> Result<ExitCode> 
             .iter()
             .filter(|p| p.status == drift::Status::Drifted)
         {
-            output::replace_file(
+            output::replace_file_in(
+                &project.root,
                 Path::new(&page.published),
                 // Only the drifted lines change: ignored lines, line endings and BOM stay.
                 page.fixed_text.as_bytes(),

@@ -63,10 +63,12 @@ pub fn run(root: &Path, args: Args, stdout: &mut dyn Write) -> Result<ExitCode> 
     );
     let planned = generate::plan_with_progress(&project, &renderer, &sel, progress.counter())?;
     let out_dir = out.unwrap_or_else(|| project.out_dir());
+    output::check_location(&project, &out_dir)?;
+    let known = generate::all_paths(&project);
     let owns = |rel: &Path| sel.owns(rel);
     if check {
         progress.finish();
-        let report = output::check(&out_dir, &planned, Some(&owns))?;
+        let report = output::check_known(&out_dir, &planned, Some(&known), Some(&owns))?;
         for (rel, state) in &report {
             writeln!(
                 stdout,
@@ -85,19 +87,42 @@ pub fn run(root: &Path, args: Args, stdout: &mut dyn Write) -> Result<ExitCode> 
             }
             return Ok(ExitCode::SUCCESS);
         }
-        status(format_args!(
-            "{} of {} is out of date; run `docvar generate` and commit the result",
-            plural(report.len(), "file"),
-            out_dir.display()
-        ));
+        let foreign = report
+            .iter()
+            .filter(|(_, s)| *s == output::Status::Foreign)
+            .count();
+        let stale = report.len() - foreign;
+        if stale > 0 {
+            status(format_args!(
+                "{} in {} {} out of date; run `docvar generate` and commit the result",
+                plural(stale, "file"),
+                out_dir.display(),
+                if stale == 1 { "is" } else { "are" }
+            ));
+        }
+        if foreign > 0 {
+            status(format_args!(
+                "{} in {} {} not written by docvar; move {} out of the output folder",
+                plural(foreign, "file"),
+                out_dir.display(),
+                if foreign == 1 { "was" } else { "were" },
+                if foreign == 1 { "it" } else { "them" }
+            ));
+        }
         return Ok(ExitCode::from(1));
     }
-    // Extra files only: write() itself compares each planned file with what is there.
-    let extra = output::extra(&out_dir, &planned, Some(&owns))?;
+    // Ownership only: write() itself compares each planned file with what is there.
+    let own = output::ownership(&out_dir, &planned, Some(&known), Some(&owns))?;
     progress.phase("writing", planned.len());
-    let written = output::write_with_progress(&out_dir, &planned, &extra, progress.counter())?;
+    let written = output::write_owned(&out_dir, &planned, &own, progress.counter())?;
     progress.finish();
     if !quiet {
+        for rel in &written.foreign {
+            status(format_args!(
+                "warning: {}: not written by docvar, left in place (`docvar generate --check` fails on it)",
+                out_dir.join(rel).display()
+            ));
+        }
         for rel in &written.written {
             writeln!(stdout, "wrote    {}", out_dir.join(rel).display())?;
         }

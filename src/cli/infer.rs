@@ -58,10 +58,18 @@ pub fn run(root: &Path, args: Args, stdout: &mut dyn Write) -> Result<ExitCode> 
         .help("give one --variant per FILE, in the same order, or none")
         .into());
     }
+    let limit = docvar::project::Config::load(root)?.max_file_size;
     let mut copies = Vec::new();
     let mut published = Vec::new();
     for (i, file) in args.files.iter().enumerate() {
-        let text = docvar::drift::read_copy(file)?;
+        if docvar::fsguard::in_git_dir(&docvar::fsguard::resolve(file)) {
+            return Err(
+                Error::in_file(file, "is inside .git/; docvar never reads it as a copy")
+                    .help("pass published copies of the page")
+                    .into(),
+            );
+        }
+        let text = docvar::drift::read_copy_limited(file, limit)?;
         let slug = match args.variants.get(i) {
             Some(s) => s.clone(),
             None => infer::slug_for(root, &args.page, file)?,

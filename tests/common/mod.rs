@@ -66,3 +66,44 @@ pub fn line_changes(a: &str, b: &str) -> Vec<String> {
     }
     out
 }
+
+/// A checksum of everything under `dir`: each entry's path, kind and content (a link's
+/// target, never followed; a FIFO's kind only, never opened). The out/ lock file is left
+/// out: `generate` may create it, empty, before it refuses, and git ignores it.
+pub fn tree_checksum(dir: &Path) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    for (path, kind, bytes) in tree_listing(dir) {
+        (path, kind, bytes).hash(&mut h);
+    }
+    h.finish()
+}
+
+/// The entries [`tree_checksum`] hashes, sorted: (relative path, kind, content).
+pub fn tree_listing(dir: &Path) -> Vec<(String, &'static str, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let e = e.unwrap();
+            let path = e.path();
+            let rel = path.strip_prefix(dir).unwrap().display().to_string();
+            let ty = e.file_type().unwrap();
+            if ty.is_symlink() {
+                let target = std::fs::read_link(&path).unwrap();
+                out.push((rel, "link", target.display().to_string().into_bytes()));
+            } else if ty.is_dir() {
+                out.push((rel, "dir", Vec::new()));
+                stack.push(path);
+            } else if ty.is_file() {
+                if e.file_name() != ".docvar.lock" {
+                    out.push((rel, "file", std::fs::read(&path).unwrap()));
+                }
+            } else {
+                out.push((rel, "special", Vec::new()));
+            }
+        }
+    }
+    out.sort();
+    out
+}
