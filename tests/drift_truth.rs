@@ -347,9 +347,7 @@ fn a_txt_copy_that_is_markdown_is_compared_as_markdown() {
     let p = &r.pages[0];
     assert_eq!(p.format, CopyFormat::Markdown);
     assert!(
-        p.notes
-            .iter()
-            .any(|n| *n == docvar::drift::Note::TextCopyIsMarkdown),
+        p.notes.contains(&docvar::drift::Note::TextCopyIsMarkdown),
         "{:?}",
         p.notes
     );

@@ -367,3 +367,34 @@ fn a_front_matter_key_with_a_trailing_space_is_per_variant_front_matter() {
     );
     assert!(!r.template.contains("contentType"), "{}", r.template);
 }
+
+#[test]
+fn a_final_newline_only_some_copies_have_stays_a_line_end() {
+    // Shrunk from the generated groups once links were tokenised word by word: the final
+    // newline only one copy has took the `.` after the link into an override of its own.
+    for crlf in [false, true] {
+        let g = Group {
+            names: vec![vec!["SaaS"], vec!["One"], vec!["SaaS", "One"]],
+            blocks: vec![(0, vec![0, 0]); 8],
+            rewrites: Vec::new(),
+            crlf: vec![crlf; 8],
+            final_newline: [false, true, false, false, false, false, false, false].to_vec(),
+        };
+        check_laws(&render_group(&g).unwrap());
+    }
+    // The same without a link, and a word whose spacing alone differs.
+    check_laws(&[
+        ("cloud".into(), "Cloud runs.\n\nAsk the end.".into()),
+        ("edge".into(), "Edge runs.\n\nAsk the end.\n".into()),
+    ]);
+    check_laws(&[
+        (
+            "cloud".into(),
+            "Cloud runs here ab now.\n\nAsk Cloud.\n".into(),
+        ),
+        (
+            "edge".into(),
+            "Edge runs here a b now.\n\nAsk Edge.\n".into(),
+        ),
+    ]);
+}

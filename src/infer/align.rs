@@ -348,13 +348,17 @@ impl<'a> SegAlign<'a> {
                     _ => merged.push(s),
                 }
             }
-            // A slot some copy has only spaces (or nothing) in takes the words next to it.
+            // A slot some copy has only spaces (or nothing) in takes the words next to it. One
+            // that is only spaces in every copy (a line end, a final newline only some copies
+            // have) is spacing and stays as it is: a word taken into it would stay narrow with
+            // it (see `widen_drift_to_lines`), an override of part of a line.
             let mut grew = false;
             for s in &mut merged {
                 let r = s.0..s.1;
-                let empty =
-                    (0..self.texts.len()).any(|c| blank(&self.texts[c][self.range_in(c, &r)]));
-                if !empty {
+                let blanks: Vec<bool> = (0..self.texts.len())
+                    .map(|c| blank(&self.texts[c][self.range_in(c, &r)]))
+                    .collect();
+                if !blanks.contains(&true) || !blanks.contains(&false) {
                     continue;
                 }
                 let mut a = s.0;

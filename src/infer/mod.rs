@@ -588,9 +588,10 @@ fn widen_drift_to_lines<'a>(
     let line_of = |t: usize| toks.line_first.partition_point(|&f| f <= t) - 1;
     let mut wide: Vec<(usize, usize)> = Vec::new();
     for (i, r) in slots.iter().enumerate() {
-        // Spacing and line ends alone (CRLF in one copy) stay where they are.
-        let squash = |t: &str| t.split_whitespace().collect::<String>();
-        let spacing = texts[i].iter().all(|t| squash(t) == squash(texts[i][0]));
+        // Spacing and line ends alone (CRLF in one copy, a final newline some copies lack)
+        // stay where they are; a slot with a word in it is not spacing, even where only the
+        // spaces around it differ (`ab`, `a b`): it would be an override of part of a line.
+        let spacing = texts[i].iter().all(|t| blank(t));
         if spacing || outs[i].matched.iter().all(|&m| m) {
             wide.push((r.start, r.end));
             continue;
