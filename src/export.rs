@@ -76,6 +76,23 @@ pub fn text(doc: &Document) -> Text {
     out
 }
 
+/// What `docvar export --to` prints (its values, by clap).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Help-center plain text.
+    Text,
+    /// An HTML fragment of the body.
+    Html,
+}
+
+/// A Markdown page in `format`.
+pub fn to(markdown: &str, format: Format) -> String {
+    match format {
+        Format::Text => to_text(markdown),
+        Format::Html => to_html(markdown),
+    }
+}
+
 /// Plain text of a Markdown page (the help center's format).
 pub fn to_text(markdown: &str) -> String {
     text(&Document::parse_for_text(markdown)).text

@@ -495,6 +495,26 @@ pub mod print {
     /// The JSON report's schema name.
     pub const SCHEMA: &str = "docvar-lint/1";
 
+    /// Output format of `docvar lint` (its `--format` values, by clap).
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+    pub enum Format {
+        /// One line per finding.
+        Human,
+        /// `docvar-lint/1` JSON.
+        Json,
+        /// GitHub Actions annotations.
+        Github,
+    }
+
+    /// The findings in `format`.
+    pub fn findings(outcome: &Outcome, format: Format) -> String {
+        match format {
+            Format::Human => human(outcome),
+            Format::Json => json(outcome),
+            Format::Github => github(outcome),
+        }
+    }
+
     /// `file:line: page (slug) row "task": message`, the one-line form of a finding.
     pub fn line(f: &Finding) -> String {
         format!(

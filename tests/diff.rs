@@ -372,7 +372,7 @@ fn fix_rewrites_drifted_copies_then_diff_is_clean() {
         .assert()
         .code(0);
     let out = String::from_utf8(a.get_output().stdout.clone()).unwrap();
-    assert!(out.contains("fixed    tests/fixtures/published/private-saas/roles-and-responsibilities.md (1 hunks restored)"), "{out}");
+    assert!(out.contains("fixed    tests/fixtures/published/private-saas/roles-and-responsibilities.md (1 hunk restored)"), "{out}");
     docvar(dir.path()).arg("diff").assert().code(0);
     assert_eq!(
         std::fs::read(

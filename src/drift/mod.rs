@@ -37,8 +37,8 @@ pub use words::{line_diff, tokens, word_diff};
 /// The JSON schema name and version of [`Report`].
 pub const SCHEMA: &str = "docvar-drift/2";
 
-/// How a published copy is written.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+/// How a published copy is written (also `docvar diff --as`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]
 #[serde(rename_all = "snake_case")]
 pub enum CopyFormat {
     /// Markdown, compared with the rendered Markdown.

@@ -19,8 +19,8 @@ use std::path::{Path, PathBuf};
 use crate::document::BlockKind;
 use crate::drift::{Hunk, HunkKind, Location, Note, Report, Word, WordOp};
 
-/// Output format of `docvar diff`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Output format of `docvar diff` (its `--format` values, by clap).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
     /// Terminal report.
     Human,

@@ -1,0 +1,192 @@
+//! `docvar diff`: report where published copies drifted from what their template renders.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use docvar::drift::{self, CopyFormat};
+use docvar::error::Error;
+use docvar::output;
+use docvar::project::Project;
+use docvar::render::Renderer;
+use docvar::report::{self, plural, Format};
+
+use super::{same_file_key, status, use_color, Result};
+
+/// Shown after `docvar diff --help`.
+pub const EXAMPLES: &str = "\
+Examples:
+  docvar diff                                   every copy the variant files declare
+  docvar diff --format markdown > comment.md    a pull-request comment
+  docvar diff --format github                   workflow annotations
+  docvar diff --format unified | git apply      restore the template's text
+  docvar diff --page roles-and-responsibilities --variant appliance copy.md
+  docvar diff --published exported/ --ignore '^Was this article helpful\\?$'
+
+Exit codes: 0 no drift, 1 drift found, 2 error.";
+
+/// Arguments of `docvar diff`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// Published copies to check (default: the copies the variant files declare). A copy a
+    /// variant file declares needs no --page or --variant.
+    #[arg(value_name = "FILE")]
+    files: Vec<PathBuf>,
+    /// Page the FILEs are copies of; without FILEs, only the declared copies of this page.
+    #[arg(long, value_name = "NAME")]
+    page: Option<String>,
+    /// Product the FILEs belong to; without FILEs, only this product's declared copies.
+    #[arg(long, value_name = "SLUG")]
+    variant: Option<String>,
+    /// Check every copy in a folder laid out like out/ (<slug>/<page>.md or .txt).
+    #[arg(long, value_name = "DIR", conflicts_with = "files")]
+    published: Option<PathBuf>,
+    /// Read FILEs as this format instead of by extension (.txt = text).
+    #[arg(long = "as", value_enum, value_name = "FORMAT")]
+    as_format: Option<CopyFormat>,
+    /// Report blank-line-only differences in plain-text copies.
+    #[arg(long)]
+    strict_blank_lines: bool,
+    /// Drop lines matching REGEX from both sides (repeatable; adds to `ignore` in docvar.toml).
+    #[arg(long, value_name = "REGEX")]
+    ignore: Vec<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "human")]
+    format: Format,
+    /// Colour in the human format.
+    #[arg(long, value_enum, default_value = "auto")]
+    color: clap::ColorChoice,
+    /// Write the rendered page over each drifted copy, then report what changed.
+    #[arg(long)]
+    fix: bool,
+    /// No progress bar (it shows only on a terminal, for runs over a second).
+    #[arg(short, long)]
+    quiet: bool,
+}
+
+/// Prints the drift report (and with `--fix` restores the copies); exit 1 on drift.
+pub fn run(root: &Path, args: Args, stdout: &mut dyn Write) -> Result<ExitCode> {
+    let project = Project::load(root)?;
+    let renderer = Renderer::new(&project)?;
+    if let Some(p) = &args.page {
+        project.page(p)?;
+    }
+    if let Some(v) = &args.variant {
+        project.variant(v)?;
+    }
+    let copies = copies(&project, &args)?;
+    let mut patterns = project.config.ignore.clone();
+    patterns.extend(args.ignore.iter().cloned());
+    let opts = drift::Options {
+        strict_blank_lines: args.strict_blank_lines,
+        restore: args.fix || args.format == Format::Unified,
+        ..Default::default()
+    }
+    .with_ignores(&patterns)?;
+    let progress = docvar::progress::Progress::start(!args.quiet, "checking", copies.len());
+    let report = drift::check(
+        &project,
+        &renderer,
+        &copies,
+        &opts,
+        Some(progress.counter()),
+    )?;
+    progress.finish();
+    let opts = report::Options {
+        color: use_color(args.color),
+        root: Some(root.to_path_buf()),
+        links: report::Links::from_env(),
+    };
+    report::write(&report, args.format, &opts, stdout)?;
+    if args.fix {
+        let mut fixed = 0;
+        for page in report
+            .pages
+            .iter()
+            .filter(|p| p.status == drift::CopyStatus::Drifted)
+        {
+            output::replace_file_in(
+                &project.root,
+                Path::new(&page.published),
+                // Only the drifted lines change: ignored lines, line endings and BOM stay.
+                page.fixed_text.as_bytes(),
+            )?;
+            writeln!(
+                stdout,
+                "fixed    {} ({} restored)",
+                page.published,
+                plural(page.hunks.len(), "hunk")
+            )?;
+            fixed += 1;
+        }
+        status(format_args!(
+            "{} rewritten from the templates",
+            plural(fixed, "published copy")
+        ));
+        return Ok(ExitCode::SUCCESS);
+    }
+    Ok(if report.has_drift() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// The copies to check: the FILEs given, a `--published` folder, or the declared ones.
+fn copies(project: &Project, args: &Args) -> Result<Vec<drift::PublishedCopy>> {
+    let wanted = |c: &drift::PublishedCopy| {
+        args.page.as_ref().is_none_or(|p| *p == c.page)
+            && args.variant.as_ref().is_none_or(|v| *v == c.variant)
+    };
+    if !args.files.is_empty() {
+        let declared = drift::declared_copies(project);
+        let mut copies = Vec::new();
+        for f in &args.files {
+            let (page, variant) = match (&args.page, &args.variant) {
+                (Some(p), Some(v)) => (p.clone(), v.clone()),
+                _ => {
+                    let key = same_file_key(f);
+                    let d = declared
+                        .iter()
+                        .find(|c| same_file_key(&c.path) == key && wanted(c))
+                        .ok_or_else(|| {
+                            let of = match (&args.page, &args.variant) {
+                                (Some(p), _) => format!(" for page {p:?}"),
+                                (_, Some(v)) => format!(" for variant {v:?}"),
+                                _ => String::new(),
+                            };
+                            Error::in_file(f, format!("is not a published copy that a variant file declares{of}"))
+                                .help("give --page NAME and --variant SLUG, or list it under [pages.<page>] published = [...] in its variant file")
+                        })?;
+                    (d.page.clone(), d.variant.clone())
+                }
+            };
+            copies.push(drift::PublishedCopy {
+                page,
+                variant,
+                path: f.clone(),
+                format: args.as_format.unwrap_or_else(|| CopyFormat::of(f)),
+            });
+        }
+        Ok(copies)
+    } else if let Some(dir) = &args.published {
+        let mut copies = drift::copies_in_dir(project, dir)?;
+        copies.retain(|c| wanted(c));
+        if let Some(CopyFormat::Text) = args.as_format {
+            copies.iter_mut().for_each(|c| c.format = CopyFormat::Text);
+        }
+        Ok(copies)
+    } else {
+        let mut copies = drift::declared_copies(project);
+        copies.retain(|c| wanted(c));
+        if copies.is_empty() {
+            return Err(Error::msg(if args.page.is_some() || args.variant.is_some() {
+                "no published copies declared for the --page/--variant given"
+            } else {
+                "no published copies to check"
+            })
+                .help("list them in the variant files ([pages.<page>] published = [...]), or pass FILEs or --published DIR").into());
+        }
+        Ok(copies)
+    }
+}

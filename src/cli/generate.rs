@@ -1,0 +1,141 @@
+//! `docvar generate`: render every page for every variant into out/.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use docvar::generate::{self, Selection};
+use docvar::output;
+use docvar::project::Project;
+use docvar::render::Renderer;
+use docvar::report::plural;
+
+use super::{status, Result};
+
+/// Arguments of `docvar generate`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// Only this variant (repeatable).
+    #[arg(long = "variant", value_name = "SLUG")]
+    variants: Vec<String>,
+    /// Only this page (repeatable).
+    #[arg(long = "page", value_name = "NAME")]
+    pages: Vec<String>,
+    /// Output folder (default: `out` from docvar.toml, else out/).
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// Write nothing; list stale, missing and extra files and exit 1 if there are any.
+    #[arg(long)]
+    check: bool,
+    /// Print nothing but errors (and no progress bar).
+    #[arg(short, long)]
+    quiet: bool,
+}
+
+/// Renders the selection into the output folder, or with `--check` lists what is stale.
+pub fn run(root: &Path, args: Args, stdout: &mut dyn Write) -> Result<ExitCode> {
+    let Args {
+        variants,
+        pages,
+        out,
+        check,
+        quiet,
+    } = args;
+    let sel = Selection { variants, pages };
+    let project = Project::load(root)?;
+    sel.validate(&project)?;
+    let renderer = Renderer::new(&project)?;
+    if !quiet {
+        for v in &project.variants {
+            for name in renderer.unused(v) {
+                status(format_args!(
+                    "warning: {}: variable `{name}` is not used by any template",
+                    v.path.display()
+                ));
+            }
+        }
+    }
+    // A bar on stderr once a run passes a second (terminals only; --quiet hides it).
+    let progress = docvar::progress::Progress::start(
+        !quiet,
+        "rendering",
+        generate::page_count(&project, &sel),
+    );
+    let planned = generate::plan(&project, &renderer, &sel, Some(progress.counter()))?;
+    let out_dir = out.unwrap_or_else(|| project.out_dir());
+    output::check_location(&project, &out_dir)?;
+    let known = generate::all_paths(&project);
+    let owns = |rel: &Path| sel.owns(rel);
+    if check {
+        progress.finish();
+        let report = output::check_known(&out_dir, &planned, Some(&known), Some(&owns))?;
+        for (rel, state) in &report {
+            writeln!(
+                stdout,
+                "{:<8} {}",
+                state.as_str(),
+                out_dir.join(rel).display()
+            )?;
+        }
+        if report.is_empty() {
+            if !quiet {
+                status(format_args!(
+                    "{} files in {} are up to date",
+                    planned.len(),
+                    out_dir.display()
+                ));
+            }
+            return Ok(ExitCode::SUCCESS);
+        }
+        let foreign = report
+            .iter()
+            .filter(|(_, s)| *s == output::FileStatus::Foreign)
+            .count();
+        let stale = report.len() - foreign;
+        if stale > 0 {
+            status(format_args!(
+                "{} in {} {} out of date; run `docvar generate` and commit the result",
+                plural(stale, "file"),
+                out_dir.display(),
+                if stale == 1 { "is" } else { "are" }
+            ));
+        }
+        if foreign > 0 {
+            status(format_args!(
+                "{} in {} {} not written by docvar; move {} out of the output folder",
+                plural(foreign, "file"),
+                out_dir.display(),
+                if foreign == 1 { "was" } else { "were" },
+                if foreign == 1 { "it" } else { "them" }
+            ));
+        }
+        return Ok(ExitCode::from(1));
+    }
+    // Ownership only: write() itself compares each planned file with what is there.
+    let own = output::ownership(&out_dir, &planned, Some(&known), Some(&owns))?;
+    progress.phase("writing", planned.len());
+    let written = output::write_owned(&out_dir, &planned, &own, Some(progress.counter()))?;
+    progress.finish();
+    if !quiet {
+        for rel in &written.foreign {
+            status(format_args!(
+                "warning: {}: not written by docvar, left in place (`docvar generate --check` fails on it)",
+                out_dir.join(rel).display()
+            ));
+        }
+        for rel in &written.written {
+            writeln!(stdout, "wrote    {}", out_dir.join(rel).display())?;
+        }
+        for rel in &written.removed {
+            writeln!(stdout, "removed  {}", out_dir.join(rel).display())?;
+        }
+        status(format_args!(
+            "{} written, {} unchanged, {} removed in {}",
+            plural(written.written.len(), "file"),
+            written.unchanged,
+            written.removed.len(),
+            out_dir.display()
+        ));
+    }
+    Ok(ExitCode::SUCCESS)
+}
