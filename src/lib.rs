@@ -5,6 +5,7 @@
 //! renders pages, [`output`] writes them, [`export`] prints plain text and HTML, [`drift`]
 //! compares published copies, and [`report`] prints the drift in each format.
 
+pub mod baseline;
 pub mod document;
 pub mod drift;
 pub mod error;

@@ -152,6 +152,12 @@ enum Command {
     /// >>>>>>> template).
     #[command(after_help = UPDATE_EXAMPLES)]
     Update(UpdateArgs),
+    /// Record the selected copies' current drift in docvar-baseline.toml, so `docvar diff`
+    /// fails only on drift not accepted there.
+    #[command(
+        after_help = "Examples:\n  docvar accept\n  docvar accept --variant private-saas\n  docvar accept --prune\n\nExit codes: 0 recorded, 2 error."
+    )]
+    Accept(AcceptArgs),
 }
 
 const UPDATE_EXAMPLES: &str = "\
@@ -260,6 +266,25 @@ struct DiffArgs {
     /// No progress bar (it shows only on a terminal, for runs over a second).
     #[arg(short, long)]
     quiet: bool,
+    /// Ignore docvar-baseline.toml: report accepted drift as drift.
+    #[arg(long)]
+    no_baseline: bool,
+}
+
+#[derive(clap::Args)]
+struct AcceptArgs {
+    /// Published copies whose drift to accept (default: the copies the variant files declare).
+    #[arg(value_name = "FILE")]
+    files: Vec<PathBuf>,
+    /// Only copies of this page.
+    #[arg(long, value_name = "NAME")]
+    page: Option<String>,
+    /// Only this product's copies.
+    #[arg(long, value_name = "SLUG")]
+    variant: Option<String>,
+    /// Drop entries that match no drift any more (in the selected copies).
+    #[arg(long)]
+    prune: bool,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -335,6 +360,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Diff(args) => cmd_diff(&project, args),
         Command::Infer(args) => cmd_infer(&project, args),
         Command::Update(args) => cmd_update(&project, args),
+        Command::Accept(args) => cmd_accept(&project, args),
         Command::Rename {
             slug,
             name,
@@ -554,9 +580,9 @@ fn use_color(choice: ColorChoice) -> bool {
     }
 }
 
-fn cmd_diff(root: &std::path::Path, args: DiffArgs) -> Result<ExitCode> {
+/// The drift of the copies `args` selects (shared by `diff` and `accept`).
+fn diff_report(root: &std::path::Path, args: &DiffArgs) -> Result<docvar::drift::Report> {
     use docvar::drift::{self, CopyFormat};
-    use docvar::report::{self, Format};
     let project = load(root)?;
     let renderer = Renderer::new(&project)?;
     if let Some(p) = &args.page {
@@ -635,6 +661,18 @@ fn cmd_diff(root: &std::path::Path, args: DiffArgs) -> Result<ExitCode> {
     let report =
         drift::check_with_progress(&project, &renderer, &copies, &opts, progress.counter())?;
     progress.finish();
+    Ok(report)
+}
+
+fn cmd_diff(root: &std::path::Path, args: DiffArgs) -> Result<ExitCode> {
+    use docvar::report::{self, Format};
+    let mut report = diff_report(root, &args)?;
+    if !args.no_baseline && !args.fix {
+        if let Some(b) = docvar::baseline::load(root)? {
+            let applied = docvar::baseline::apply(&report, &b, root);
+            report = report.with_baseline(applied);
+        }
+    }
     let format = match args.format {
         DiffFormat::Human => Format::Human,
         DiffFormat::Unified => Format::Unified,
@@ -687,6 +725,74 @@ fn cmd_diff(root: &std::path::Path, args: DiffArgs) -> Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+fn cmd_accept(root: &std::path::Path, args: AcceptArgs) -> Result<ExitCode> {
+    use docvar::baseline;
+    use docvar::report::terminal_safe as safe;
+    let sel = DiffArgs {
+        files: args.files,
+        page: args.page,
+        variant: args.variant,
+        published: None,
+        as_format: None,
+        strict_blank_lines: false,
+        ignore: Vec::new(),
+        format: DiffFormat::Human,
+        color: ColorChoice::Never,
+        fix: false,
+        quiet: true,
+        no_baseline: false,
+    };
+    let report = diff_report(root, &sel)?;
+    let old = baseline::load(root)?;
+    let before = old.clone().unwrap_or_default();
+    let new = baseline::record(old, &report, root, args.prune);
+    let mut stdout = std::io::stdout().lock();
+    let added: Vec<_> = new
+        .entries
+        .iter()
+        .filter(|e| !before.entries.contains(e))
+        .collect();
+    let pruned: Vec<_> = before
+        .entries
+        .iter()
+        .filter(|e| !new.entries.contains(e))
+        .collect();
+    for e in &added {
+        let _ = writeln!(
+            stdout,
+            "accepted  {} ({}) {} › {} {}",
+            safe(&e.page),
+            safe(&e.variant),
+            safe(&e.copy),
+            e.kind,
+            safe(&e.location)
+        );
+    }
+    for e in &pruned {
+        let _ = writeln!(
+            stdout,
+            "pruned    {} ({}) {} › {} {}",
+            safe(&e.page),
+            safe(&e.variant),
+            safe(&e.copy),
+            e.kind,
+            safe(&e.location)
+        );
+    }
+    if new != before || !baseline::path(root).exists() {
+        baseline::save(root, &new)?;
+    }
+    let _ = writeln!(
+        stdout,
+        "{}: {} new, {} pruned, {} in all",
+        baseline::FILE,
+        added.len(),
+        pruned.len(),
+        new.entries.len()
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 const LINT_EXAMPLES: &str = "\
