@@ -180,14 +180,23 @@ pub fn apply(report: &Report, baseline: &Baseline, root: &Path) -> Applied {
         .map(|p| {
             p.hunks
                 .iter()
-                .map(|_| it.next().is_some_and(|e| known.contains(e.fingerprint.as_str())))
+                .map(|_| {
+                    it.next()
+                        .is_some_and(|e| known.contains(e.fingerprint.as_str()))
+                })
                 .collect()
         })
         .collect();
     let checked: std::collections::HashSet<(&str, &str, String)> = report
         .pages
         .iter()
-        .map(|p| (p.page.as_str(), p.variant.as_str(), relative(root, &p.published)))
+        .map(|p| {
+            (
+                p.page.as_str(),
+                p.variant.as_str(),
+                relative(root, &p.published),
+            )
+        })
         .collect();
     let now: std::collections::HashSet<&str> =
         current.iter().map(|e| e.fingerprint.as_str()).collect();

@@ -230,7 +230,13 @@ fn baseline_lines(report: &Report) -> Vec<String> {
             if *a {
                 let lines_in_copy = h
                     .published_lines
-                    .map(|[a, b]| if a == b { format!(":{a}") } else { format!(":{a}-{b}") })
+                    .map(|[a, b]| {
+                        if a == b {
+                            format!(":{a}")
+                        } else {
+                            format!(":{a}-{b}")
+                        }
+                    })
                     .unwrap_or_default();
                 lines.push(format!(
                     "accepted  {} ({}) {}{lines_in_copy} › {} {}",
