@@ -189,9 +189,9 @@ fn write_with_baseline(
                 extra.push_str("</ul></section>\n");
             }
             let at = page.rfind("</main>").unwrap_or(page.len());
-            out.write_all(page[..at].as_bytes())?;
+            out.write_all(&page.as_bytes()[..at])?;
             out.write_all(extra.as_bytes())?;
-            out.write_all(page[at..].as_bytes())
+            out.write_all(&page.as_bytes()[at..])
         }
         Format::Human => {
             human::write(&view, opts.color, out)?;
