@@ -7,6 +7,7 @@
 
 #![warn(missing_docs)]
 
+pub mod baseline;
 pub mod document;
 pub mod drift;
 pub mod error;

@@ -86,6 +86,10 @@ enum Command {
     /// >>>>>>> template).
     #[command(after_help = cli::update::EXAMPLES)]
     Update(cli::update::Args),
+    /// Record the selected copies' current drift in docvar-baseline.toml, so `docvar diff`
+    /// fails only on drift not accepted there.
+    #[command(after_help = cli::accept::EXAMPLES)]
+    Accept(cli::accept::Args),
 }
 
 fn main() -> ExitCode {
@@ -133,5 +137,6 @@ fn run(cli: Cli, out: &mut dyn Write) -> cli::Result<ExitCode> {
         Command::Diff(args) => cli::diff::run(&root, args, out),
         Command::Infer(args) => cli::infer::run(&root, args, out),
         Command::Update(args) => cli::update::run(&root, args, out),
+        Command::Accept(args) => cli::accept::run(&root, args, out),
     }
 }

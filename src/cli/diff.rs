@@ -62,10 +62,42 @@ pub struct Args {
     /// No progress bar (it shows only on a terminal, for runs over a second).
     #[arg(short, long)]
     quiet: bool,
+    /// Ignore docvar-baseline.toml: report accepted drift as drift.
+    #[arg(long)]
+    no_baseline: bool,
 }
 
-/// Prints the drift report (and with `--fix` restores the copies); exit 1 on drift.
-pub fn run(root: &Path, args: Args, stdout: &mut dyn Write) -> Result<ExitCode> {
+/// The copies `docvar accept` selects: the same FILE / --page / --variant rules as `diff`.
+pub struct Selection {
+    /// Published copies given on the command line.
+    pub files: Vec<PathBuf>,
+    /// Only copies of this page.
+    pub page: Option<String>,
+    /// Only this product's copies.
+    pub variant: Option<String>,
+}
+
+/// The drift of the copies `sel` selects, with the project's ignore patterns (for `accept`).
+pub fn selected_report(root: &Path, sel: Selection) -> Result<drift::Report> {
+    let args = Args {
+        files: sel.files,
+        page: sel.page,
+        variant: sel.variant,
+        published: None,
+        as_format: None,
+        strict_blank_lines: false,
+        ignore: Vec::new(),
+        format: Format::Human,
+        color: clap::ColorChoice::Never,
+        fix: false,
+        quiet: true,
+        no_baseline: false,
+    };
+    Ok(check(root, &args)?.1)
+}
+
+/// The project and the drift report of the copies `args` selects.
+fn check(root: &Path, args: &Args) -> Result<(Project, drift::Report)> {
     let project = Project::load(root)?;
     let renderer = Renderer::new(&project)?;
     if let Some(p) = &args.page {
@@ -74,7 +106,7 @@ pub fn run(root: &Path, args: Args, stdout: &mut dyn Write) -> Result<ExitCode> 
     if let Some(v) = &args.variant {
         project.variant(v)?;
     }
-    let copies = copies(&project, &args)?;
+    let copies = copies(&project, args)?;
     let mut patterns = project.config.ignore.clone();
     patterns.extend(args.ignore.iter().cloned());
     let opts = drift::Options {
@@ -92,6 +124,18 @@ pub fn run(root: &Path, args: Args, stdout: &mut dyn Write) -> Result<ExitCode> 
         Some(progress.counter()),
     )?;
     progress.finish();
+    Ok((project, report))
+}
+
+/// Prints the drift report (and with `--fix` restores the copies); exit 1 on drift.
+pub fn run(root: &Path, args: Args, stdout: &mut dyn Write) -> Result<ExitCode> {
+    let (project, mut report) = check(root, &args)?;
+    if !args.no_baseline && !args.fix {
+        if let Some(b) = docvar::baseline::load(root)? {
+            let applied = docvar::baseline::apply(&report, &b, root);
+            report = report.with_baseline(applied);
+        }
+    }
     let opts = report::Options {
         color: use_color(args.color),
         root: Some(root.to_path_buf()),

@@ -1,6 +1,7 @@
 //! The commands of the `docvar` binary, one file each (its clap arguments and `run`), and what
 //! they share: the stdout sink, status lines on stderr, colour and the failure type.
 
+pub mod accept;
 pub mod completions;
 pub mod diff;
 pub mod export;

@@ -303,6 +303,13 @@ pub struct Summary {
     pub drifted: usize,
     /// Hunks over all copies.
     pub hunks: usize,
+    /// Hunks the baseline accepts (only counted when one applies).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub accepted: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 /// The drift report of a run: what every printer formats.
@@ -314,6 +321,9 @@ pub struct Report {
     pub pages: Vec<PageReport>,
     /// Totals.
     pub summary: Summary,
+    /// Accepted hunks and stale entries, when a baseline applies (`docvar-baseline.toml`).
+    #[serde(skip)]
+    pub baseline: Option<crate::baseline::Applied>,
 }
 
 impl Report {
@@ -330,17 +340,57 @@ impl Report {
                 .filter(|p| p.status == CopyStatus::Drifted)
                 .count(),
             hunks: pages.iter().map(|p| p.hunks.len()).sum(),
+            accepted: 0,
         };
         Report {
             schema: SCHEMA,
             pages,
             summary,
+            baseline: None,
         }
     }
 
-    /// Whether any copy drifted.
+    /// Whether any copy drifted in a way the baseline (if any) does not accept.
     pub fn has_drift(&self) -> bool {
-        self.summary.drifted > 0
+        match &self.baseline {
+            Some(b) => b.unaccepted_count() > 0,
+            None => self.summary.drifted > 0,
+        }
+    }
+
+    /// This report with `applied` (from [`crate::baseline::apply`]) attached and counted.
+    pub fn with_baseline(mut self, applied: crate::baseline::Applied) -> Report {
+        self.summary.accepted = applied.accepted_count();
+        self.baseline = Some(applied);
+        self
+    }
+
+    /// The report without the hunks its baseline accepts (pages left without hunks are
+    /// clean), for printers that show only what needs work.
+    pub fn without_accepted(&self) -> Report {
+        let Some(b) = &self.baseline else {
+            return self.clone();
+        };
+        let pages = self
+            .pages
+            .iter()
+            .zip(&b.accepted)
+            .map(|(p, acc)| {
+                let mut p = p.clone();
+                p.hunks = p
+                    .hunks
+                    .into_iter()
+                    .zip(acc)
+                    .filter(|(_, a)| !**a)
+                    .map(|(h, _)| h)
+                    .collect();
+                if p.hunks.is_empty() {
+                    p.status = CopyStatus::Clean;
+                }
+                p
+            })
+            .collect();
+        Report::new(pages)
     }
 }
 

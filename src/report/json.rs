@@ -14,6 +14,8 @@ struct JsonReport<'a> {
     schema: &'a str,
     pages: Vec<JsonPage<'a>>,
     summary: &'a Summary,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    stale: Option<&'a [crate::baseline::Entry]>,
 }
 
 #[derive(Serialize)]
@@ -46,10 +48,13 @@ struct JsonHunk<'a> {
     expected: &'a Option<String>,
     published: &'a Option<String>,
     words: &'a [Word],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    accepted: Option<bool>,
 }
 
-fn hunk(h: &Hunk) -> JsonHunk<'_> {
+fn hunk(h: &Hunk, accepted: Option<bool>) -> JsonHunk<'_> {
     JsonHunk {
+        accepted,
         kind: h.kind,
         location: &h.location,
         location_text: location_text(h),
@@ -77,7 +82,8 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         pages: report
             .pages
             .iter()
-            .map(|p| JsonPage {
+            .enumerate()
+            .map(|(i, p)| JsonPage {
                 page: &p.page,
                 variant: &p.variant,
                 published: &p.published,
@@ -92,10 +98,21 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
                         text: note_text(n),
                     })
                     .collect(),
-                hunks: p.hunks.iter().map(hunk).collect(),
+                hunks: p
+                    .hunks
+                    .iter()
+                    .enumerate()
+                    .map(|(j, h)| {
+                        let acc = report.baseline.as_ref().map(|b| {
+                            b.accepted.get(i).and_then(|a| a.get(j)).copied() == Some(true)
+                        });
+                        hunk(h, acc)
+                    })
+                    .collect(),
             })
             .collect(),
         summary: &report.summary,
+        stale: report.baseline.as_ref().map(|b| b.stale.as_slice()),
     };
     serde_json::to_writer_pretty(&mut *out, &doc)?;
     writeln!(out)

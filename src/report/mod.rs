@@ -152,6 +152,9 @@ pub fn write(
     opts: &Options,
     out: &mut dyn Write,
 ) -> io::Result<()> {
+    if report.baseline.is_some() && !matches!(format, Format::Json | Format::Unified) {
+        return write_with_baseline(report, format, opts, out);
+    }
     match format {
         Format::Human => human::write(report, opts.color, out),
         Format::Unified => out.write_all(unified::print(report).as_bytes()),
@@ -162,6 +165,105 @@ pub fn write(
         Format::Sarif => sarif::write(report, opts, out),
         Format::Rdjsonl => rdjsonl::write(report, opts, out),
     }
+}
+
+/// Accepted hunks collapse to one line each after the report (human, markdown, html) or are
+/// left out (github, sarif, rdjsonl); stale baseline entries get a line each.
+fn write_with_baseline(
+    report: &Report,
+    format: Format,
+    opts: &Options,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let view = report.without_accepted();
+    let lines = baseline_lines(report);
+    match format {
+        Format::Html => {
+            let page = html::print(&view);
+            let mut extra = String::new();
+            if !lines.is_empty() {
+                extra.push_str("<section class=\"baseline\"><h2>Baseline</h2><ul>\n");
+                for l in &lines {
+                    extra.push_str(&format!("<li>{}</li>\n", html::escape(l)));
+                }
+                extra.push_str("</ul></section>\n");
+            }
+            let at = page.rfind("</main>").unwrap_or(page.len());
+            out.write_all(&page.as_bytes()[..at])?;
+            out.write_all(extra.as_bytes())?;
+            out.write_all(&page.as_bytes()[at..])
+        }
+        Format::Human => {
+            human::write(&view, opts.color, out)?;
+            for l in &lines {
+                writeln!(out, "{}", terminal_safe(l))?;
+            }
+            Ok(())
+        }
+        Format::Markdown => {
+            markdown::write(&view, opts, out)?;
+            if !lines.is_empty() {
+                writeln!(out, "\n<details><summary>Baseline</summary>\n")?;
+                // The comment has a size budget: past 100 lines, a count stands for the rest.
+                for l in lines.iter().take(100) {
+                    writeln!(out, "- {}", markdown::inert(l))?;
+                }
+                if lines.len() > 100 {
+                    writeln!(out, "- ... and {} more", lines.len() - 100)?;
+                }
+                writeln!(out, "\n</details>")?;
+            }
+            Ok(())
+        }
+        other => write(&view, other, opts, out),
+    }
+}
+
+/// One line per accepted hunk and per stale entry, then the accepted count.
+fn baseline_lines(report: &Report) -> Vec<String> {
+    let Some(b) = &report.baseline else {
+        return Vec::new();
+    };
+    let mut lines = Vec::new();
+    for (p, acc) in report.pages.iter().zip(&b.accepted) {
+        for (h, a) in p.hunks.iter().zip(acc) {
+            if *a {
+                let lines_in_copy = h
+                    .published_lines
+                    .map(|[a, b]| {
+                        if a == b {
+                            format!(":{a}")
+                        } else {
+                            format!(":{a}-{b}")
+                        }
+                    })
+                    .unwrap_or_default();
+                lines.push(format!(
+                    "accepted  {} ({}) {}{lines_in_copy} › {} {}",
+                    p.page,
+                    p.variant,
+                    p.published,
+                    kind_name(h.kind),
+                    location_text(h)
+                ));
+            }
+        }
+    }
+    for e in &b.stale {
+        lines.push(format!(
+            "stale     {} ({}) {} › {} {}: matches no drift now; `docvar accept --prune` drops it",
+            e.page, e.variant, e.copy, e.kind, e.location
+        ));
+    }
+    if !lines.is_empty() {
+        lines.push(format!(
+            "{} accepted by {}, {} stale",
+            plural(b.accepted_count(), "hunk"),
+            crate::baseline::FILE,
+            plural(b.stale.len(), "entry")
+        ));
+    }
+    lines
 }
 
 /// [`write`] into a string; `color` applies to `human` only.
