@@ -364,6 +364,35 @@ fn a_txt_copy_that_is_markdown_is_compared_as_markdown() {
     }
 }
 
+/// What `--fix` writes to a plain-text copy is the page's plain text, and reading it back as
+/// the `.txt` it is gives no drift, even where that text looks like Markdown (inline code
+/// printing `# `, a soft-wrapped paragraph joined into one line) or an ignored line kept by
+/// the fix does. Found by `fuzz_drift_checks_hold_on_markdownish_pairs`.
+#[test]
+fn fixed_plain_text_that_looks_like_markdown_is_read_back_as_plain_text() {
+    let ignore = Options::default()
+        .with_ignores(&["^# ".to_string()])
+        .unwrap();
+    let cases = [
+        ("`#\na`](", "`#\na`](", Options::default()),
+        ("`# t`](\n\nx\ny\n", "t](\n\nx y z\n", Options::default()),
+        ("**a**](b\n", "# x\nc\n", ignore),
+    ];
+    for (page, copy, opts) in cases {
+        let a = drift::compare(page, copy, CopyFormat::Text, &[], &opts);
+        assert_eq!(a.format, CopyFormat::Text, "{page:?} / {copy:?}");
+        assert!(!a.hunks.is_empty(), "{page:?} / {copy:?}");
+        let fixed = drift::compare(page, &a.fixed_text, CopyFormat::Text, &[], &opts);
+        assert_eq!(fixed.format, CopyFormat::Text, "{:?}", a.fixed_text);
+        assert!(
+            fixed.hunks.is_empty(),
+            "{:?}: {:#?}",
+            a.fixed_text,
+            fixed.hunks
+        );
+    }
+}
+
 /// Characters git marks with `--word-diff=porcelain` (whitespace aside), and the lines it
 /// changes on each side.
 fn git_word_diff(old: &str, new: &str) -> usize {

@@ -458,7 +458,14 @@ fn compare_with(
     let deadline = Instant::now() + opts.timeout;
     let mut notes = Vec::new();
     let published = normalise(published_raw, Some(&mut notes));
-    let format = if format == CopyFormat::Text && looks_like_markdown(&published) {
+    // Judged on the lines compared (ignored ones kept by `--fix` must not turn it Markdown),
+    // and not when the page's own plain text looks like Markdown too (inline code such as
+    // `# x` prints as a heading marker): then the test cannot tell the two apart, and reading
+    // the copy as Markdown would make what `--fix` writes (that plain text) drift.
+    let format = if format == CopyFormat::Text
+        && looks_like_markdown(&blank_ignored(&published, &opts.ignore))
+        && !looks_like_markdown(&export::to_text(&normalise(expected_md, None)))
+    {
         notes.push(Note::TextCopyIsMarkdown);
         CopyFormat::Markdown
     } else {
