@@ -490,6 +490,7 @@ pub mod print {
 
     use super::{Finding, Outcome, Suppressed};
     use crate::project::Project;
+    use crate::report::github::{escape_data, escape_property};
     use crate::report::plural;
 
     /// The JSON report's schema name.
@@ -619,18 +620,6 @@ pub mod print {
         let mut s = serde_json::to_string_pretty(&report).unwrap_or_default();
         s.push('\n');
         s
-    }
-
-    /// Escapes a workflow command's message.
-    pub fn escape_data(s: &str) -> String {
-        s.replace('%', "%25")
-            .replace('\r', "%0D")
-            .replace('\n', "%0A")
-    }
-
-    /// Escapes a workflow command's property value.
-    pub fn escape_property(s: &str) -> String {
-        escape_data(s).replace(':', "%3A").replace(',', "%2C")
     }
 
     /// GitHub Actions `::warning` annotations on the template line that produced the row
@@ -844,7 +833,13 @@ mod tests {
 
     #[test]
     fn github_escaping() {
-        assert_eq!(print::escape_data("50%\r\nx"), "50%25%0D%0Ax");
-        assert_eq!(print::escape_property("a:b,c%"), "a%3Ab%2Cc%25");
+        assert_eq!(
+            crate::report::github::escape_data("50%\r\nx"),
+            "50%25%0D%0Ax"
+        );
+        assert_eq!(
+            crate::report::github::escape_property("a:b,c%"),
+            "a%3Ab%2Cc%25"
+        );
     }
 }

@@ -140,25 +140,10 @@ pub fn word_diff(expected: &str, published: &str, deadline: Instant) -> Vec<Word
     let mut words: Vec<Word> = Vec::new();
     let mut push = |op: WordOp, us: &[(&str, &str)]| {
         for (ws, tok) in us {
-            let text = format!("{ws}{tok}");
-            match words.last_mut() {
-                Some(w) if w.op == op => w.text.push_str(&text),
-                _ => words.push(Word { op, text }),
-            }
+            push_run(&mut words, op, format!("{ws}{tok}"));
         }
     };
-    for op in &ops {
-        let (o, n) = (op.old_range(), op.new_range());
-        match op {
-            DiffOp::Equal { .. } => push(WordOp::Equal, &ua[o]),
-            DiffOp::Delete { .. } => push(WordOp::Delete, &ua[o]),
-            DiffOp::Insert { .. } => push(WordOp::Insert, &ub[n]),
-            DiffOp::Replace { .. } => {
-                push(WordOp::Delete, &ua[o]);
-                push(WordOp::Insert, &ub[n]);
-            }
-        }
-    }
+    each_run(&ops, &ua, &ub, &mut push);
     // The expected side's trailing spaces, if any, stay unchanged text.
     let tail = &expected[expected.trim_end().len()..];
     if !tail.is_empty() {
@@ -192,29 +177,37 @@ pub fn line_diff(expected: &str, published: &str, deadline: Instant) -> Vec<Word
 pub(super) fn diff_tokens(a: &[&str], b: &[&str], deadline: Instant) -> Vec<Word> {
     let ops = capture_diff_slices_deadline(Algorithm::Myers, a, b, Some(deadline));
     let mut words: Vec<Word> = Vec::new();
-    let mut push = |op: WordOp, toks: &[&str]| {
-        if toks.is_empty() {
-            return;
+    each_run(&ops, a, b, |op, toks: &[&str]| {
+        if !toks.is_empty() {
+            push_run(&mut words, op, toks.concat());
         }
-        let text: String = toks.concat();
-        match words.last_mut() {
-            Some(w) if w.op == op => w.text.push_str(&text),
-            _ => words.push(Word { op, text }),
-        }
-    };
-    for op in &ops {
+    });
+    group_runs(words)
+}
+
+/// Hands `emit` each operation's slice of `a` or `b` in order, a replacement as a deletion
+/// then an insertion: the one walk over a diff's operations for words and lines alike.
+fn each_run<T>(ops: &[DiffOp], a: &[T], b: &[T], mut emit: impl FnMut(WordOp, &[T])) {
+    for op in ops {
         let (o, n) = (op.old_range(), op.new_range());
         match op {
-            DiffOp::Equal { .. } => push(WordOp::Equal, &a[o]),
-            DiffOp::Delete { .. } => push(WordOp::Delete, &a[o]),
-            DiffOp::Insert { .. } => push(WordOp::Insert, &b[n]),
+            DiffOp::Equal { .. } => emit(WordOp::Equal, &a[o]),
+            DiffOp::Delete { .. } => emit(WordOp::Delete, &a[o]),
+            DiffOp::Insert { .. } => emit(WordOp::Insert, &b[n]),
             DiffOp::Replace { .. } => {
-                push(WordOp::Delete, &a[o]);
-                push(WordOp::Insert, &b[n]);
+                emit(WordOp::Delete, &a[o]);
+                emit(WordOp::Insert, &b[n]);
             }
         }
     }
-    group_runs(words)
+}
+
+/// Appends `text` to the last word when it has the same operation (runs stay merged).
+fn push_run(words: &mut Vec<Word>, op: WordOp, text: String) {
+    match words.last_mut() {
+        Some(w) if w.op == op => w.text.push_str(&text),
+        _ => words.push(Word { op, text }),
+    }
 }
 
 /// The semantic clean-up pass: an unchanged run of only spaces (or punctuation) between two
