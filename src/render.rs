@@ -373,19 +373,26 @@ impl<'p> Renderer<'p> {
                     .at(u.line, Some(u.column))
                     .help("give it a text value in the variant file, or use it with a helper such as {{#each}}"));
                 }
-                let multi_line = v.as_str().is_some_and(|s| s.contains(['\n', '\r']));
-                if u.text && multi_line && name != "front_matter" && self.in_front_matter(page, u) {
+                // Whole lines of YAML are a value's own business (infer writes front-matter lines
+                // as overrides); a line that is a fence would close the front matter early and
+                // turn the rest into page text.
+                let closes = v.as_str().is_some_and(|s| {
+                    s.contains(['\n', '\r'])
+                        && s.split(['\n', '\r'])
+                            .any(|l| matches!(l.trim(), "---" | "..."))
+                });
+                if u.text && closes && name != "front_matter" && self.in_front_matter(page, u) {
                     {
                         return Err(Error::in_file(
                             &u.file,
                             format!(
-                                "variable `{name}` of variant {:?} ({}) holds a line break, inside the page's front matter",
+                                "variable `{name}` of variant {:?} ({}) holds a line break and a `---` line, which would close the page's front matter",
                                 variant.slug,
                                 variant.path.display()
                             ),
                         )
                         .at(u.line, Some(u.column))
-                        .help("a front-matter value is one line: remove the line break from the value"));
+                        .help("remove the line break (a front-matter value is one line) or the `---` line from the value"));
                     }
                 }
             }
