@@ -4,8 +4,9 @@
 //! `  • item` (two more spaces per nesting level); a table as one line per row, cells joined
 //! by one space; one blank line between blocks, none inside a list or a table.
 
-use crate::document::{Block, BlockKind, Body, Document};
+use crate::document::{Block, BlockKind, Document};
 use crate::frontmatter;
+use crate::markdown::Body;
 
 /// The plain text of a page plus, for each output line, the index of the block it came from.
 pub struct Text {

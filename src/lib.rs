@@ -22,6 +22,7 @@ pub mod generate;
 pub mod html;
 pub mod infer;
 pub mod lint;
+mod markdown;
 pub mod merge;
 pub mod output;
 pub mod progress;
