@@ -86,8 +86,9 @@ enum Command {
     /// >>>>>>> template).
     #[command(after_help = cli::update::EXAMPLES)]
     Update(cli::update::Args),
-    /// Record the selected copies' current drift in docvar-baseline.toml, so `docvar diff`
-    /// fails only on drift not accepted there.
+    /// Accept the current drift: record it in docvar-baseline.toml.
+    ///
+    /// `docvar diff` then fails only on drift not accepted there.
     #[command(after_help = cli::accept::EXAMPLES)]
     Accept(cli::accept::Args),
 }
