@@ -152,8 +152,9 @@ enum Command {
     /// >>>>>>> template).
     #[command(after_help = UPDATE_EXAMPLES)]
     Update(UpdateArgs),
-    /// Record the selected copies' current drift in docvar-baseline.toml, so `docvar diff`
-    /// fails only on drift not accepted there.
+    /// Accept the current drift: record it in docvar-baseline.toml.
+    ///
+    /// `docvar diff` then fails only on drift not accepted there.
     #[command(
         after_help = "Examples:\n  docvar accept\n  docvar accept --variant private-saas\n  docvar accept --prune\n\nExit codes: 0 recorded, 2 error."
     )]
