@@ -36,8 +36,8 @@ fn inside(lines: Option<[usize; 2]>, text: &str) -> bool {
 }
 
 /// Looser than the documented normalisations: also blank lines and pipe-cell padding. Two
-/// texts that differ even after this differ visibly.
-fn loose(text: &str) -> Vec<String> {
+/// texts that differ even after this differ visibly (the drift tests use it too).
+pub fn loose(text: &str) -> Vec<String> {
     normalise(text, None)
         .lines()
         .filter(|l| !l.trim().is_empty())

@@ -49,24 +49,7 @@ fn strict(text: &str) -> String {
 /// Looser still: also blank lines and the padding of pipe-table cells (`|a|` = `| a |`), which
 /// the block comparison does not see. A copy that differs even from this must never be clean.
 fn loose(text: &str) -> String {
-    strict(text)
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| {
-            if l.contains('|') {
-                let cells: Vec<&str> = l
-                    .trim()
-                    .trim_matches('|')
-                    .split('|')
-                    .map(str::trim)
-                    .collect();
-                cells.join("|")
-            } else {
-                l.to_string()
-            }
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
+    docvar::fuzzing::loose(text).join("\n")
 }
 
 fn char_boundary(s: &str, at: usize) -> usize {

@@ -108,7 +108,7 @@ pub fn check_targets(plan: &Plan, planned: &[Planned]) -> Result<()> {
         for (path, body) in files.iter().zip(&bodies) {
             refuse_non_file(path, "a redirect list")?;
             if fs::symlink_metadata(path).is_ok() {
-                let bytes = fsguard::read_regular(path, fsguard::DEFAULT_MAX_FILE_SIZE)?;
+                let bytes = fsguard::read_regular(path, plan.project.config.max_file_size)?;
                 if bytes != body.as_bytes() {
                     return Err(
                         Error::in_file(path, "exists already with other redirects").help(
@@ -165,6 +165,9 @@ pub(super) fn write_all(plan: &Plan, planned: &[Planned], undo: &mut Vec<Undo>) 
     let out = plan.project.out_dir();
     let (old, new) = &plan.slugs;
     if old != new && out.join(old).is_dir() {
+        // Checked in the plan too; again here because the move is the first write.
+        fsguard::refuse_links(root, &out.join(old))?;
+        fsguard::refuse_links(root, &out.join(new))?;
         fs::rename(out.join(old), out.join(new)).map_err(|e| Error::io(out.join(new), &e))?;
         undo.push(Undo::MoveBack {
             now: out.join(new),
@@ -180,8 +183,7 @@ pub(super) fn write_all(plan: &Plan, planned: &[Planned], undo: &mut Vec<Undo>) 
         });
     } else {
         undo.push(Undo::Remove(plan.new_path.clone()));
-        fsguard::refuse_links(root, &plan.old_path)?;
-        fs::remove_file(&plan.old_path).map_err(|e| Error::io(&plan.old_path, &e))?;
+        fsguard::remove_file(root, &plan.old_path)?;
         undo.push(Undo::Restore {
             path: plan.old_path.clone(),
             bytes: old_bytes,
@@ -195,7 +197,7 @@ pub(super) fn write_all(plan: &Plan, planned: &[Planned], undo: &mut Vec<Undo>) 
             undo.push(Undo::RemoveDir(dir.to_path_buf()));
         }
         for (path, body) in files.iter().zip(redirect_bodies(&plan.redirects)) {
-            match fsguard::read_regular(path, fsguard::DEFAULT_MAX_FILE_SIZE) {
+            match fsguard::read_regular(path, plan.project.config.max_file_size) {
                 Ok(bytes) if bytes == body.as_bytes() => {}
                 before => {
                     fsguard::write_atomic(root, path, body.as_bytes())?;
