@@ -379,7 +379,7 @@ pub fn write(root: &Path, plan: &Plan) -> Result<()> {
                     missing.push(x.to_path_buf());
                     d = x.parent();
                 }
-                std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, &e))?;
+                fsguard::create_dir_all(root, dir)?;
                 made.extend(missing);
             }
             fsguard::write_atomic(root, path, text.as_bytes())?;
@@ -390,7 +390,7 @@ pub fn write(root: &Path, plan: &Plan) -> Result<()> {
         for (path, before) in done.into_iter().rev() {
             let _ = match before {
                 Some(b) => fsguard::write_atomic(root, path, &b),
-                None => std::fs::remove_file(path).map_err(|e| Error::io(path, &e)),
+                None => fsguard::remove_file(root, path),
             };
         }
         for d in made {
