@@ -649,8 +649,13 @@ fn a_line_break_in_a_front_matter_value_cannot_close_the_front_matter() {
         page.contains("note: \"a\\n---\\n# Injected\"\n\"x\\ny\": 1\n---\n"),
         "{page}"
     );
-    let fm = docvar::frontmatter::split(&page).unwrap();
-    let keys: Vec<&str> = fm.entries.iter().map(|e| e.key.as_str()).collect();
+    let doc = docvar::Document::parse(&page);
+    let keys: Vec<&str> = doc
+        .blocks
+        .iter()
+        .filter(|b| b.kind == docvar::BlockKind::FrontMatter)
+        .map(|b| b.key.as_str())
+        .collect();
     assert_eq!(keys, ["section", "description", "note", "\"x\\ny\""]);
 }
 

@@ -4,10 +4,10 @@
 mod common;
 
 use common::{docvar, project_copy, root};
-use docvar::document::BlockKind;
 use docvar::drift::{self, Column, HunkKind, Location, Note, Report};
 use docvar::project::Project;
 use docvar::render::Renderer;
+use docvar::BlockKind;
 
 const COPIES: &[(&str, &str, &str)] = &[
     ("private-saas", "roles-and-responsibilities", "md"),

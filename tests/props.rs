@@ -69,12 +69,13 @@ proptest! {
     fn export_and_block_split_never_panic(s in any::<String>()) {
         let _ = export::to_text(&s);
         let _ = export::to_html(&s);
-        let _ = docvar::html::reduce(&s);
+        docvar::fuzzing::html_reduce(&s);
+        docvar::fuzzing::block_split(&s);
     }
 
     #[test]
     fn markdownish_input_never_panics(s in "[-#*|<>`\\[\\]()!:\\n a-z0-9]{0,200}") {
-        let doc = docvar::document::Document::parse(&s);
+        let doc = docvar::Document::parse(&s);
         for b in &doc.blocks {
             prop_assert!(b.lines[0] >= 1 && b.lines[0] <= b.lines[1]);
         }
@@ -111,7 +112,7 @@ proptest! {
         ], 0..30)
     ) {
         let s = lines.join("\n");
-        let full = export::text(&docvar::document::Document::parse(&s)).text;
+        let full = export::text(&docvar::Document::parse(&s)).text;
         prop_assert_eq!(export::to_text(&s), full);
     }
 

@@ -115,7 +115,7 @@ fn check(root: &Path, args: &Args) -> Result<(Project, drift::Report)> {
         ..Default::default()
     }
     .with_ignores(&patterns)?;
-    let progress = docvar::progress::Progress::start(!args.quiet, "checking", copies.len());
+    let progress = docvar::Progress::start(!args.quiet, "checking", copies.len());
     let report = drift::check(
         &project,
         &renderer,

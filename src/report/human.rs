@@ -20,14 +20,6 @@ impl Paint {
     }
 }
 
-/// The report for a terminal; `color` adds ANSI colours.
-pub fn print(report: &Report, color: bool) -> String {
-    let mut out = Vec::new();
-    // Writing to a Vec cannot fail.
-    let _ = write(report, color, &mut out);
-    String::from_utf8_lossy(&out).into_owned()
-}
-
 /// [`print`] to `out`.
 pub fn write(report: &Report, color: bool, out: &mut dyn Write) -> io::Result<()> {
     let paint = Paint { on: color };

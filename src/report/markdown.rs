@@ -72,14 +72,6 @@ fn code_lines(s: &str) -> impl Iterator<Item = String> + '_ {
     })
 }
 
-/// The comment body.
-pub fn print(report: &Report) -> String {
-    let mut out = Vec::new();
-    // Writing to a Vec cannot fail.
-    let _ = write(report, &Options::default(), &mut out);
-    String::from_utf8_lossy(&out).into_owned()
-}
-
 /// A copy's path, linked to the file on this commit when links are known.
 fn copy_cell(p: &PageReport, opts: &Options) -> String {
     let path = opts.relative(&p.published);

@@ -4,14 +4,14 @@
 //! comments, `github` for workflow annotations, `sarif` for code scanning, `rdjsonl` for
 //! reviewdog. Text taken from copies is made inert for each format.
 
-pub mod github;
-pub mod html;
-pub mod human;
-pub mod json;
-pub mod markdown;
-pub mod rdjsonl;
-pub mod sarif;
-pub mod unified;
+pub(crate) mod github;
+mod html;
+mod human;
+mod json;
+mod markdown;
+mod rdjsonl;
+mod sarif;
+mod unified;
 
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -266,7 +266,7 @@ fn baseline_lines(report: &Report) -> Vec<String> {
     lines
 }
 
-/// [`write`] into a string; `color` applies to `human` only.
+/// [`write()`] into a string; `color` applies to `human` only.
 pub fn print(report: &Report, format: Format, color: bool) -> String {
     let mut out = Vec::new();
     let opts = Options {
@@ -279,7 +279,7 @@ pub fn print(report: &Report, format: Format, color: bool) -> String {
 }
 
 /// The hunk's kind as one word.
-pub fn kind_name(k: HunkKind) -> &'static str {
+pub(crate) fn kind_name(k: HunkKind) -> &'static str {
     match k {
         HunkKind::Changed => "changed",
         HunkKind::Added => "added",
@@ -333,7 +333,7 @@ pub fn location_text(h: &Hunk) -> String {
 }
 
 /// A location in a page, for a person (what [`location_text`] says without the hunk's kind).
-pub fn place_text(loc: &Location) -> String {
+pub(crate) fn place_text(loc: &Location) -> String {
     let mut parts = loc.section.clone();
     if loc.block.is_none() {
         parts.clear();
@@ -366,7 +366,7 @@ pub fn place_text(loc: &Location) -> String {
 }
 
 /// A note, for a person.
-pub fn note_text(n: &Note) -> String {
+pub(crate) fn note_text(n: &Note) -> String {
     match n {
         Note::Bom => "a UTF-8 byte-order mark was ignored".to_string(),
         Note::CrlfLineEndings { lines } => {
@@ -467,7 +467,7 @@ pub fn marked(words: &[Word], context: usize) -> String {
 }
 
 /// Shortens an unchanged run to `context` words at each side that touches a change.
-pub fn elide(text: &str, context: usize, first: bool, last: bool) -> String {
+pub(crate) fn elide(text: &str, context: usize, first: bool, last: bool) -> String {
     let words: Vec<&str> = text.split(' ').collect();
     let keep_head = if first { 0 } else { context };
     let keep_tail = if last { 0 } else { context };
