@@ -20,7 +20,7 @@ pub fn escape_property(s: &str) -> String {
     escape_data(s).replace(':', "%3A").replace(',', "%2C")
 }
 
-/// [`print`] to `out`.
+/// Writes the annotations to `out`.
 pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     for page in &report.pages {
         let file = page.published.trim_start_matches("./");

@@ -67,7 +67,7 @@ fn hunk(h: &Hunk, accepted: Option<bool>) -> JsonHunk<'_> {
     }
 }
 
-/// [`print`] to `out`.
+/// Writes pretty-printed JSON with a final newline to `out`.
 pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     let doc = JsonReport {
         schema: report.schema,

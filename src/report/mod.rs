@@ -17,7 +17,7 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use crate::document::BlockKind;
-use crate::drift::{Hunk, HunkKind, Location, Note, Report, Word, WordOp};
+use crate::drift::{Hunk, HunkKind, Location, Note, Report, Summary, Word, WordOp};
 
 /// Output format of `docvar diff` (its `--format` values, by clap).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -481,6 +481,32 @@ pub(crate) fn elide(text: &str, context: usize, first: bool, last: bool) -> Stri
         (_, 0) => format!("{head} …"),
         _ => format!("{head} … {tail}"),
     }
+}
+
+/// The run's total: "N <noun>s checked: N clean, N drifted, N hunks" (no full stop).
+pub(crate) fn checked_line(s: &Summary, noun: &str) -> String {
+    format!(
+        "{} checked: {} clean, {} drifted, {}",
+        plural(s.pages, noun),
+        s.clean,
+        s.drifted,
+        plural(s.hunks, "hunk")
+    )
+}
+
+/// `s` with `&`, `<` and `>` as entities and every other character as `other` writes it:
+/// the one escaping loop of the HTML and Markdown printers.
+pub(crate) fn entities(s: &str, mut other: impl FnMut(char, &mut String)) -> String {
+    let mut out = String::with_capacity(s.len() + s.len() / 8);
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            c => other(c, &mut out),
+        }
+    }
+    out
 }
 
 /// "1 hunk" / "2 hunks" / "2 copies".
