@@ -10,7 +10,10 @@ use std::os::unix::fs::symlink;
 use std::path::Path;
 use std::time::Duration;
 
-use common::{docvar, project_copy, tree_checksum, tree_listing};
+use common::{
+    docvar, one_error_line, project_copy, stderr as stderr_of, stdout as stdout_of, tree_checksum,
+    tree_listing,
+};
 
 const ROLES_MD: &str = "out/appliance/roles-and-responsibilities.md";
 const COPY: &str = "tests/fixtures/published/appliance/roles-and-responsibilities.md";
@@ -28,16 +31,7 @@ fn refused(dir: &Path, watch: &[&Path], args: &[&str], want: &[&str]) -> String 
         .timeout(Duration::from_secs(60))
         .assert()
         .code(2);
-    let stderr = String::from_utf8(a.get_output().stderr.clone()).unwrap();
-    assert!(!stderr.contains("panicked"), "{stderr}");
-    let errors: Vec<&str> = stderr
-        .lines()
-        .filter(|l| !l.starts_with("warning:"))
-        .collect();
-    assert_eq!(errors.len(), 1, "one line expected: {stderr}");
-    for w in want {
-        assert!(errors[0].contains(w), "{args:?}: missing {w:?} in {stderr}");
-    }
+    let stderr = one_error_line(args, &a, want);
     for (i, t) in trees.iter().enumerate() {
         assert_eq!(
             tree_checksum(t),
@@ -83,14 +77,6 @@ fn set_config(dir: &Path, extra: &str) {
     };
     // Top-level keys must come before any table; docvar.toml has none.
     std::fs::write(&path, format!("{extra}\n{text}")).unwrap();
-}
-
-fn stderr_of(a: &assert_cmd::assert::Assert) -> String {
-    String::from_utf8(a.get_output().stderr.clone()).unwrap()
-}
-
-fn stdout_of(a: &assert_cmd::assert::Assert) -> String {
-    String::from_utf8(a.get_output().stdout.clone()).unwrap()
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -181,7 +181,7 @@ fn every_format_on_every_copy() {
                 ("appliance", _) | (_, "disaster-recovery-raci")
             );
             let a = a.code(if clean { 0 } else { 1 });
-            let out = String::from_utf8(a.get_output().stdout.clone()).unwrap();
+            let out = common::stdout(&a);
             insta::assert_snapshot!(format!("{format}__{variant}__{page}.{ext}"), out);
         }
     }
@@ -193,7 +193,7 @@ fn human_colour_is_honoured() {
         .args(["diff", "--color", "always"])
         .assert()
         .code(1);
-    let out = String::from_utf8(a.get_output().stdout.clone()).unwrap();
+    let out = common::stdout(&a);
     assert!(
         out.contains("\x1b[31;9mthe \x1b[0m") || out.contains("\x1b[31;9m"),
         "{out}"
@@ -290,7 +290,7 @@ fn line_endings_bom_and_trailing_spaces_are_a_note_not_drift() {
         .arg(&file)
         .assert()
         .code(0);
-    let out = String::from_utf8(a.get_output().stdout.clone()).unwrap();
+    let out = common::stdout(&a);
     insta::assert_snapshot!("normalisation_note", out);
 }
 
@@ -371,7 +371,7 @@ fn fix_rewrites_drifted_copies_then_diff_is_clean() {
         .args(["diff", "--fix", "--color", "never"])
         .assert()
         .code(0);
-    let out = String::from_utf8(a.get_output().stdout.clone()).unwrap();
+    let out = common::stdout(&a);
     assert!(out.contains("fixed    tests/fixtures/published/private-saas/roles-and-responsibilities.md (1 hunk restored)"), "{out}");
     docvar(dir.path()).arg("diff").assert().code(0);
     assert_eq!(
@@ -459,7 +459,7 @@ fn errors_exit_2_with_what_and_where() {
     ];
     for (args, want) in cases {
         let a = docvar(&r).arg("diff").args(&args).assert().code(2);
-        let stderr = String::from_utf8(a.get_output().stderr.clone()).unwrap();
+        let stderr = common::stderr(&a);
         assert!(
             stderr.starts_with("error: ") && stderr.contains(want),
             "{args:?}: {stderr}"
@@ -529,7 +529,7 @@ fn declared_copies_filtered_and_a_declared_copy_alone() {
         .args(["diff", "loose.md"])
         .assert()
         .code(2);
-    let err = String::from_utf8(a.get_output().stderr.clone()).unwrap();
+    let err = common::stderr(&a);
     assert!(
         err.starts_with("error: loose.md: is not a published copy that a variant file declares;"),
         "{err}"

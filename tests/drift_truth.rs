@@ -15,17 +15,7 @@ use docvar::render::Renderer;
 use docvar::report::{self, Format};
 use proptest::prelude::*;
 
-fn rendered_pages() -> Vec<String> {
-    let p = Project::load(&common::root()).unwrap();
-    let r = Renderer::new(&p).unwrap();
-    let mut out = Vec::new();
-    for v in &p.variants {
-        for page in &p.pages {
-            out.push(r.render(&page.name, v).unwrap());
-        }
-    }
-    out
-}
+use common::rendered_pages;
 
 fn opts() -> Options {
     Options {
@@ -198,26 +188,8 @@ proptest! {
         let minus = patch.lines().filter(|l| l.starts_with('-') && !l.starts_with("---")).count();
         let plus = patch.lines().filter(|l| l.starts_with('+') && !l.starts_with("+++")).count();
         prop_assert_eq!((minus, plus), (1, 1), "{}", patch);
-        prop_assert_eq!(apply(&copy, path, &patch), fixed);
+        prop_assert_eq!(common::git_apply(&copy, path, &patch), fixed);
     }
-}
-
-/// Applies a unified diff to `text` (saved as `name`) with `git apply`, as a user would.
-fn apply(text: &str, name: &str, patch: &str) -> String {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join(name), text).unwrap();
-    std::fs::write(dir.path().join("fix.patch"), patch).unwrap();
-    let out = std::process::Command::new("git")
-        .args(["apply", "fix.patch"])
-        .current_dir(dir.path())
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "git apply failed: {}\n{patch}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(std::fs::read(dir.path().join(name)).unwrap()).unwrap()
 }
 
 fn raci() -> String {
@@ -627,7 +599,7 @@ fn fix_and_unified_patch_keep_crlf_bom_chrome_and_final_newline_from_the_cli() {
                 .args(["diff", "--format", "unified"])
                 .assert()
                 .code(1);
-            let patch = String::from_utf8(a.get_output().stdout.clone()).unwrap();
+            let patch = common::stdout(&a);
             // This copy's section of the patch (the other copies drift too).
             let ours = patch
                 .split("diff --git ")

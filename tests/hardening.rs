@@ -46,16 +46,7 @@ fn bad(setup: impl FnOnce(&Path), args: &[&str], want: &[&str]) {
     setup(dir.path());
     let before = out_state(dir.path());
     let a = docvar(dir.path()).args(args).assert().code(2);
-    let stderr = String::from_utf8(a.get_output().stderr.clone()).unwrap();
-    assert!(!stderr.contains("panicked"), "{stderr}");
-    let errors: Vec<&str> = stderr
-        .lines()
-        .filter(|l| !l.starts_with("warning:"))
-        .collect();
-    assert_eq!(errors.len(), 1, "one line expected: {stderr}");
-    for w in want {
-        assert!(errors[0].contains(w), "{args:?}: missing {w:?} in {stderr}");
-    }
+    common::one_error_line(args, &a, want);
     assert_eq!(out_state(dir.path()), before, "out/ changed");
 }
 

@@ -14,11 +14,11 @@ const PAGE: &str = "roles-and-responsibilities";
 const ROLES: [&str; 3] = ["private-saas", "appliance", "psaas-appliance"];
 
 fn stdout(a: &assert_cmd::assert::Assert) -> String {
-    String::from_utf8(a.get_output().stdout.clone()).unwrap()
+    common::stdout(&a)
 }
 
 fn stderr(a: &assert_cmd::assert::Assert) -> String {
-    String::from_utf8(a.get_output().stderr.clone()).unwrap()
+    common::stderr(&a)
 }
 
 /// A project with no templates or variants, only the roles copies under published/<slug>/.

@@ -15,19 +15,8 @@ fn project() -> Project {
     Project::load(&common::root()).unwrap()
 }
 
-fn rendered_pages() -> Vec<String> {
-    let p = project();
-    let r = Renderer::new(&p).unwrap();
-    let mut out = Vec::new();
-    for v in &p.variants {
-        for page in &p.pages {
-            out.push(r.render(&page.name, v).unwrap());
-        }
-    }
-    out
-}
+use common::rendered_pages;
 
-/// Applies a unified diff to `text` with `git apply`, the way a user would.
 /// `text` with line edits applied: (where, 0 = delete | 1 = insert | 2 = replace, new text).
 fn mutate(text: &str, edits: Vec<(usize, u8, String)>) -> String {
     let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
@@ -43,23 +32,6 @@ fn mutate(text: &str, edits: Vec<(usize, u8, String)>) -> String {
         }
     }
     lines.join("\n") + "\n"
-}
-
-fn apply(text: &str, patch: &str) -> String {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("copy.md"), text).unwrap();
-    std::fs::write(dir.path().join("fix.patch"), patch).unwrap();
-    let out = std::process::Command::new("git")
-        .args(["apply", "fix.patch"])
-        .current_dir(dir.path())
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "git apply failed: {}\n{patch}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    std::fs::read_to_string(dir.path().join("copy.md")).unwrap()
 }
 
 proptest! {
@@ -154,7 +126,7 @@ proptest! {
         } else {
             // The patch changes only the drifted lines (what the comparison ignores, such as
             // blank lines between blocks, stays as the copy has it), and what it gives is clean.
-            let patched = apply(&mutated, &patch);
+            let patched = common::git_apply(&mutated, "copy.md", &patch);
             prop_assert_eq!(&patched, &rep.pages[0].fixed_text);
             let again = drift::compare(expected, &patched, CopyFormat::Markdown, &[], &Options::default());
             prop_assert!(again.hunks.is_empty(), "{:#?}", again.hunks);

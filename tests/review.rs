@@ -5,11 +5,7 @@ mod common;
 #[path = "common/schema.rs"]
 mod schema;
 
-use common::{docvar, project_copy, root};
-
-fn stdout(a: &assert_cmd::assert::Assert) -> String {
-    String::from_utf8(a.get_output().stdout.clone()).unwrap()
-}
+use common::{docvar, project_copy, root, stdout};
 
 #[test]
 fn sarif_has_one_result_per_hunk_and_passes_the_schema() {
