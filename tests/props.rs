@@ -136,22 +136,26 @@ proptest! {
     #[test]
     fn a_one_line_edit_is_reported_at_that_line_only(page in 0usize..6, pick in any::<prop::sample::Index>(), word in any::<prop::sample::Index>()) {
         let expected = &rendered_pages()[page];
-        let lines: Vec<&str> = expected.lines().collect();
-        let re = regex::Regex::new("[A-Za-z]{3,}").unwrap();
-        let candidates: Vec<usize> = (0..lines.len()).filter(|&i| re.is_match(lines[i])).collect();
-        let line = candidates[pick.index(candidates.len())];
-        let words: Vec<_> = re.find_iter(lines[line]).collect();
-        let w = words[word.index(words.len())];
-        let mut edited: Vec<String> = lines.iter().map(|s| s.to_string()).collect();
-        edited[line] = format!("{}Xyzzy{}", &lines[line][..w.start()], &lines[line][w.end()..]);
-        let published = edited.join("\n") + "\n";
-        for format in [CopyFormat::Markdown] {
+        // A Markdown copy is the page itself; a plain-text copy is the page's text export.
+        for (format, copy) in [
+            (CopyFormat::Markdown, expected.clone()),
+            (CopyFormat::Text, export::to_text(expected)),
+        ] {
+            let lines: Vec<&str> = copy.lines().collect();
+            let re = regex::Regex::new("[A-Za-z]{3,}").unwrap();
+            let candidates: Vec<usize> = (0..lines.len()).filter(|&i| re.is_match(lines[i])).collect();
+            let line = candidates[pick.index(candidates.len())];
+            let words: Vec<_> = re.find_iter(lines[line]).collect();
+            let w = words[word.index(words.len())];
+            let mut edited: Vec<String> = lines.iter().map(|s| s.to_string()).collect();
+            edited[line] = format!("{}Xyzzy{}", &lines[line][..w.start()], &lines[line][w.end()..]);
+            let published = edited.join("\n") + "\n";
             let a = drift::compare(expected, &published, format, &[], &Options::default());
             prop_assert!(!a.hunks.is_empty(), "line {} not reported", line + 1);
             for h in &a.hunks {
                 let at = h.published_lines.unwrap_or([h.anchor, h.anchor]);
                 let edited_line = line + 1;
-                prop_assert!((at[0]..=at[1]).contains(&edited_line), "line {}: hunk at {:?}: {:#?}", line + 1, at, h);
+                prop_assert!((at[0]..=at[1]).contains(&edited_line), "{:?} line {}: hunk at {:?}: {:#?}", format, line + 1, at, h);
             }
         }
     }
@@ -187,6 +191,10 @@ proptest! {
         let base = if text_copy { export::to_text(expected) } else { expected.clone() };
         let copy = mutate(&base, edits);
         let first = drift::compare(expected, &copy, format, &[], &Options::default());
+        // The edits count: a drifted copy is rewritten, not passed through.
+        if !first.hunks.is_empty() {
+            prop_assert_ne!(&first.fixed_text, &copy);
+        }
         // What --fix writes over a drifted copy.
         let fixed = if first.hunks.is_empty() { copy } else { first.fixed_text.clone() };
         let again = drift::compare(expected, &fixed, format, &[], &Options::default());
