@@ -283,16 +283,8 @@ fn line_endings_bom_and_trailing_spaces_are_a_note_not_drift() {
     let mangled = format!("\u{feff}{}\n\n", text.replace('\n', "  \r\n"));
     let file = dir.path().join("copy.md");
     std::fs::write(&file, mangled).unwrap();
-    let a = docvar(&root())
-        .args([
-            "diff",
-            "--color",
-            "never",
-            "--page",
-            "roles-and-responsibilities",
-            "--variant",
-            "appliance",
-        ])
+    let a = common::diff_roles(&root(), "appliance")
+        .args(["--color", "never"])
         .arg(&file)
         .assert()
         .code(0);
@@ -355,16 +347,8 @@ fn as_text_reads_any_extension_as_plain_text() {
         &file,
     )
     .unwrap();
-    docvar(&root())
-        .args([
-            "diff",
-            "--as",
-            "text",
-            "--page",
-            "roles-and-responsibilities",
-            "--variant",
-            "appliance",
-        ])
+    common::diff_roles(&root(), "appliance")
+        .args(["--as", "text"])
         .arg(&file)
         .assert()
         .code(0);
@@ -541,15 +525,8 @@ fn declared_copies_filtered_and_a_declared_copy_alone() {
         err.starts_with("error: loose.md: is not a published copy that a variant file declares;"),
         "{err}"
     );
-    docvar(dir.path())
-        .args([
-            "diff",
-            "loose.md",
-            "--page",
-            "roles-and-responsibilities",
-            "--variant",
-            "appliance",
-        ])
+    common::diff_roles(dir.path(), "appliance")
+        .args(["loose.md"])
         .assert()
         .code(0);
     docvar(&r)

@@ -229,6 +229,17 @@ fn stray_text_in_an_html_table_is_drift() {
     assert_eq!(changed.hunks.len(), 1, "{:#?}", changed.hunks);
 }
 
+/// Asserts that `a` drifted, that no hunk removes a block (a cascade from a broken tag), and
+/// that every hunk's copy lines `[s, e]` are `near` line `at`.
+fn assert_local(a: &Analysis, at: usize, near: impl Fn(usize, usize) -> bool) {
+    assert!(!a.hunks.is_empty());
+    for h in &a.hunks {
+        assert_ne!(h.kind, HunkKind::Removed, "cascade: {:#?}", a.hunks);
+        let [s, e] = h.published_lines.unwrap_or([h.anchor, h.anchor]);
+        assert!(near(s, e), "hunk away from line {at}: {:#?}", a.hunks);
+    }
+}
+
 #[test]
 fn a_broken_comment_stays_on_its_line() {
     let page = raci();
@@ -236,17 +247,7 @@ fn a_broken_comment_stays_on_its_line() {
     assert!(page.contains(comment));
     let broken = page.replacen(comment, "<!-- markdownlint-disable MD033\n<table", 1);
     let at = page[..page.find(comment).unwrap()].matches('\n').count() + 1;
-    let a = md(&page, &broken);
-    assert!(!a.hunks.is_empty());
-    for h in &a.hunks {
-        assert_ne!(h.kind, HunkKind::Removed, "cascade: {:#?}", a.hunks);
-        let [s, e] = h.published_lines.unwrap_or([h.anchor, h.anchor]);
-        assert!(
-            (s..=e).contains(&at),
-            "hunk away from line {at}: {:#?}",
-            a.hunks
-        );
-    }
+    assert_local(&md(&page, &broken), at, |s, e| (s..=e).contains(&at));
     // An unclosed comment with no later comment to end it.
     let last = page.rfind("<!--").unwrap();
     let end = last + page[last..].find("-->").unwrap();
@@ -261,17 +262,7 @@ fn a_broken_tag_stays_in_its_row() {
     let row = "<td>Provision Additional Backup Disk</td>";
     let broken = page.replacen(row, "<td>Provision Additional Backup Disk</td", 1);
     let at = line_of(&broken, "Provision Additional Backup Disk");
-    let a = md(&page, &broken);
-    assert!(!a.hunks.is_empty());
-    for h in &a.hunks {
-        assert_ne!(h.kind, HunkKind::Removed, "cascade: {:#?}", a.hunks);
-        let [s, e] = h.published_lines.unwrap_or([h.anchor, h.anchor]);
-        assert!(
-            s <= at + 4 && e + 4 >= at,
-            "hunk away from line {at}: {:#?}",
-            a.hunks
-        );
-    }
+    assert_local(&md(&page, &broken), at, |s, e| s <= at + 4 && e + 4 >= at);
 }
 
 #[test]

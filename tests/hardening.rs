@@ -394,15 +394,8 @@ fn a_write_error_midway_leaves_out_as_it_was() {
 
 /// `docvar diff --format json` of `file` as the appliance roles page; it has drifted.
 fn diff_json(dir: &Path, file: &str) -> serde_json::Value {
-    let a = docvar(dir)
-        .args([
-            "diff",
-            "--format",
-            "json",
-            "--page",
-            "roles-and-responsibilities",
-        ])
-        .args(["--variant", "appliance", file])
+    let a = common::diff_roles(dir, "appliance")
+        .args(["--format", "json", file])
         .assert()
         .code(1);
     serde_json::from_slice(&a.get_output().stdout).unwrap()

@@ -164,3 +164,11 @@ pub fn rendered_pages() -> Vec<String> {
     }
     out
 }
+
+/// `docvar diff` run from `dir` on copies of the roles page for `variant` (FILEs to follow).
+pub fn diff_roles(dir: &Path, variant: &str) -> Command {
+    let mut cmd = docvar(dir);
+    cmd.args(["diff", "--page", "roles-and-responsibilities"])
+        .args(["--variant", variant]);
+    cmd
+}
