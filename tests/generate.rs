@@ -147,10 +147,7 @@ fn render_is_deterministic_across_runs() {
 #[test]
 fn check_exits_0_when_fresh_and_1_listing_stale_missing_extra() {
     let dir = project_copy();
-    docvar(dir.path())
-        .args(["generate", "--check"])
-        .assert()
-        .code(0);
+    common::assert_out_fresh(dir.path());
     let out = dir.path().join("out");
     std::fs::write(
         out.join("appliance/roles-and-responsibilities.md"),
@@ -187,10 +184,7 @@ fn check_exits_0_when_fresh_and_1_listing_stale_missing_extra() {
         .assert()
         .code(1);
     std::fs::remove_file(out.join("appliance/old-page.md")).unwrap();
-    docvar(dir.path())
-        .args(["generate", "--check"])
-        .assert()
-        .code(0);
+    common::assert_out_fresh(dir.path());
 }
 
 #[test]
@@ -273,10 +267,7 @@ fn if_blocks_are_strict_too() {
         "optional = [\"beta_banner\"]\n",
     )
     .unwrap();
-    docvar(dir.path())
-        .args(["generate", "--check"])
-        .assert()
-        .code(0);
+    common::assert_out_fresh(dir.path());
 }
 
 #[test]
@@ -465,10 +456,7 @@ fn list_shows_pages_variants_and_variables() {
 #[test]
 fn project_is_found_from_a_subfolder() {
     let dir = project_copy();
-    let a = docvar(&dir.path().join("templates"))
-        .args(["generate", "--check"])
-        .assert()
-        .code(0);
+    let a = common::assert_out_fresh(&dir.path().join("templates"));
     let err = common::stderr(&a);
     assert_eq!(err, "12 files in ../out are up to date\n");
     docvar(&dir.path().join("templates/partials"))

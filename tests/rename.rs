@@ -135,10 +135,7 @@ fn rename_keeps_comments_and_changes_only_that_product() {
     )
     .unwrap();
     assert!(page.contains("# R&D Cloud's Edge: Roles and Responsibilities"));
-    docvar(dir.path())
-        .args(["generate", "--check"])
-        .assert()
-        .code(0);
+    common::assert_out_fresh(dir.path());
 }
 
 /// #17: every variable equal to the old name takes the new one, one containing it has it
@@ -171,10 +168,7 @@ fn rename_leaves_no_trace_of_the_old_name() {
     .unwrap();
     assert!(page.contains("# Auth0 Edge Box: Roles and Responsibilities"));
     assert!(page.contains("deploy the Edge Box."));
-    docvar(dir.path())
-        .args(["generate", "--check"])
-        .assert()
-        .code(0);
+    common::assert_out_fresh(dir.path());
 }
 
 /// #17: a variable holding only part of the old name stops the rename before anything is
@@ -238,10 +232,7 @@ fn full_rename_leaves_no_appliance_and_no_capturing_redirect() {
         tree(&dir.path().join("out/appliance")),
         tree(&common::root().join("out/appliance"))
     );
-    docvar(dir.path())
-        .args(["generate", "--check"])
-        .assert()
-        .code(0);
+    common::assert_out_fresh(dir.path());
 }
 
 /// A section no other product uses gets its URL redirect.
@@ -440,10 +431,7 @@ fn slug_change_moves_out_and_writes_redirects() {
     let page =
         std::fs::read_to_string(dir.path().join("out/edge/disaster-recovery-raci.md")).unwrap();
     assert!(page.contains("(/edge/disaster-recovery#database-backups)"));
-    docvar(dir.path())
-        .args(["generate", "--check"])
-        .assert()
-        .code(0);
+    common::assert_out_fresh(dir.path());
 }
 
 #[test]
@@ -466,10 +454,7 @@ fn dry_run_shows_diffs_and_writes_nothing() {
         std::fs::read(dir.path().join("variants/private-saas.toml")).unwrap(),
         before
     );
-    docvar(dir.path())
-        .args(["generate", "--check"])
-        .assert()
-        .code(0);
+    common::assert_out_fresh(dir.path());
 }
 
 #[test]
@@ -495,10 +480,7 @@ fn bad_renames_exit_2() {
         .assert()
         .code(2);
     assert!(stderr(&a).contains("is not VAR=VALUE"));
-    docvar(dir.path())
-        .args(["generate", "--check"])
-        .assert()
-        .code(0);
+    common::assert_out_fresh(dir.path());
 }
 
 /// A redirect list docvar would write over, holding other redirects, refuses the rename.

@@ -172,3 +172,8 @@ pub fn diff_roles(dir: &Path, variant: &str) -> Command {
         .args(["--variant", variant]);
     cmd
 }
+
+/// Asserts that `generate --check` run from `dir` finds out/ fresh (exit 0).
+pub fn assert_out_fresh(dir: &Path) -> assert_cmd::assert::Assert {
+    docvar(dir).args(["generate", "--check"]).assert().code(0)
+}
