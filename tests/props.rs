@@ -136,13 +136,13 @@ proptest! {
     #[test]
     fn a_one_line_edit_is_reported_at_that_line_only(page in 0usize..6, pick in any::<prop::sample::Index>(), word in any::<prop::sample::Index>()) {
         let expected = &rendered_pages()[page];
+        let re = regex::Regex::new("[A-Za-z]{3,}").unwrap();
         // A Markdown copy is the page itself; a plain-text copy is the page's text export.
         for (format, copy) in [
             (CopyFormat::Markdown, expected.clone()),
             (CopyFormat::Text, export::to_text(expected)),
         ] {
             let lines: Vec<&str> = copy.lines().collect();
-            let re = regex::Regex::new("[A-Za-z]{3,}").unwrap();
             let candidates: Vec<usize> = (0..lines.len()).filter(|&i| re.is_match(lines[i])).collect();
             let line = candidates[pick.index(candidates.len())];
             let words: Vec<_> = re.find_iter(lines[line]).collect();
