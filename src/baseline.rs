@@ -71,7 +71,7 @@ fn fnv1a(bytes: &[u8]) -> u64 {
 
 /// The fingerprint of `hunk` in the copy `copy` (relative path) of `page` for `variant`:
 /// its kind, location (as canonical JSON), expected and published text; no line numbers.
-pub fn fingerprint(page: &str, variant: &str, copy: &str, hunk: &Hunk) -> String {
+pub(crate) fn fingerprint(page: &str, variant: &str, copy: &str, hunk: &Hunk) -> String {
     let location = serde_json::to_string(&hunk.location).unwrap_or_default();
     let kind = serde_json::to_string(&hunk.kind).unwrap_or_default();
     let mut buf = Vec::new();

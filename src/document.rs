@@ -781,13 +781,16 @@ mod tests {
         assert_ne!(row(&a), row(&b));
     }
 
+    fn kinds_and_lines(doc: &Document) -> Vec<(BlockKind, [usize; 2])> {
+        doc.blocks.iter().map(|b| (b.kind, b.lines)).collect()
+    }
+
     #[test]
     fn a_broken_comment_is_a_raw_line_and_the_table_after_it_still_parses() {
         let doc =
             Document::parse("<!-- open\n<table>\n<tr><td>x</td></tr>\n</table>\n<!-- c -->\n");
-        let kinds: Vec<_> = doc.blocks.iter().map(|b| (b.kind, b.lines)).collect();
         assert_eq!(
-            kinds,
+            kinds_and_lines(&doc),
             vec![
                 (BlockKind::Raw, [1, 1]),
                 (BlockKind::Raw, [2, 2]),
@@ -809,9 +812,8 @@ mod tests {
         let doc = Document::parse(
             "<table>\n<tr>\n<th>A</th>\n</tr>\n<tr>\n<td>x</td>\n</tr>\n</table>\n",
         );
-        let kinds: Vec<_> = doc.blocks.iter().map(|b| (b.kind, b.lines)).collect();
         assert_eq!(
-            kinds,
+            kinds_and_lines(&doc),
             vec![
                 (BlockKind::Raw, [1, 1]),
                 (BlockKind::TableRow, [2, 4]),

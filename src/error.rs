@@ -62,7 +62,7 @@ impl Error {
     }
 
     /// Adds a byte offset.
-    pub fn at_offset(mut self, offset: usize) -> Self {
+    pub(crate) fn at_offset(mut self, offset: usize) -> Self {
         self.offset = Some(offset);
         self
     }
@@ -109,7 +109,7 @@ impl fmt::Display for Error {
 impl std::error::Error for Error {}
 
 /// 1-based (line, column) of a byte offset in `text`.
-pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
+pub(crate) fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let offset = offset.min(text.len());
     let before = &text.as_bytes()[..offset];
     let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
@@ -122,12 +122,6 @@ pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
         .count()
         + 1;
     (line, column)
-}
-
-/// Reads `path` as UTF-8 text, naming the byte offset of the first invalid byte (a regular
-/// file of at most the default size limit; see [`crate::fsguard`]).
-pub fn read_text(path: &Path) -> Result<String> {
-    crate::fsguard::read_text_limited(path, crate::fsguard::DEFAULT_MAX_FILE_SIZE)
 }
 
 /// Decodes bytes read from `path` as UTF-8, naming the first invalid byte's offset.

@@ -15,6 +15,11 @@ pub fn export_text(text: &str) {
     let _ = export::to_html(text);
 }
 
+/// Any text reduces as raw HTML (the tokenizer behind HTML tables and tags) without panicking.
+pub fn html_reduce(text: &str) {
+    let _ = crate::html::reduce(text);
+}
+
 /// Any text splits into blocks whose lines are 1-based, ordered and inside the input.
 pub fn block_split(text: &str) {
     // Lines as the block model counts them: one more than the number of newlines.

@@ -87,6 +87,20 @@ struct Row {
     raw_cells: Vec<String>,
 }
 
+impl Row {
+    /// A row opened at byte `start` (by `<tr>`, or by a cell outside any row).
+    fn new(start: usize, header: bool) -> Row {
+        Row {
+            start,
+            end: None,
+            header,
+            all_th: true,
+            cells: Vec::new(),
+            raw_cells: Vec::new(),
+        }
+    }
+}
+
 #[derive(Default)]
 struct Reducer<'a> {
     src: &'a str,
@@ -200,27 +214,13 @@ impl Reducer<'_> {
             "tr" => {
                 self.flush_text();
                 self.end_row(span.start, false);
-                self.row = Some(Row {
-                    start: span.start,
-                    end: None,
-                    header: self.in_thead,
-                    all_th: true,
-                    cells: Vec::new(),
-                    raw_cells: Vec::new(),
-                });
+                self.row = Some(Row::new(span.start, self.in_thead));
             }
             "td" | "th" => {
                 self.end_cell(span.start);
                 if self.row.is_none() {
                     self.flush_text();
-                    self.row = Some(Row {
-                        start: span.start,
-                        end: None,
-                        header: self.in_thead,
-                        all_th: true,
-                        cells: Vec::new(),
-                        raw_cells: Vec::new(),
-                    });
+                    self.row = Some(Row::new(span.start, self.in_thead));
                 }
                 if let Some(row) = self.row.as_mut() {
                     row.all_th &= name == "th";

@@ -8,26 +8,40 @@
 #![warn(missing_docs)]
 
 pub mod baseline;
-pub mod document;
+mod document;
 pub mod drift;
 pub mod error;
 pub mod export;
-pub mod frontmatter;
-pub mod fsguard;
+mod frontmatter;
+mod fsguard;
 /// Panicking checks for the fuzz targets and regression tests (cargo feature `fuzzing`).
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod generate;
-pub mod html;
+mod html;
 pub mod infer;
 pub mod lint;
 mod markdown;
 pub mod merge;
 pub mod output;
-pub mod progress;
+mod progress;
 pub mod project;
 pub mod rename;
 pub mod render;
 pub mod report;
 pub mod update;
+
+/// A page as blocks (front-matter keys, headings, paragraphs, list items, table rows).
+pub use document::{Block, BlockKind, Document};
+/// The one error type: a message naming the file and line, and what to do (exit code 2).
+pub use error::{Error, Result};
+/// File safety as docvar applies it: bounded reads of regular files only, resolved paths, and
+/// the `.git` folder it never reads or writes.
+pub use fsguard::{in_git_dir, read_text_limited, resolve, DEFAULT_MAX_FILE_SIZE};
+/// The stderr progress bar that `generate::plan` and the drift run tick.
+pub use progress::Progress;
+/// Loads a project: docvar.toml, templates, partials and variant files, all checked.
+pub use project::Project;
+/// Renders a project's pages (Handlebars set up once, strict variables, no escaping).
+pub use render::Renderer;

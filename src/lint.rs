@@ -6,8 +6,8 @@
 //! Free-text columns (`Notes`) are not parties. Each body row must give exactly one party
 //! the A, at least one party an R, only the letters R, A, C and I, and every party a letter.
 //!
-//! The analysis ([`check`], [`lint`], [`check_markdown`], [`parse_cell`]) is separate from the
-//! printers in [`print`], which only format what the analysis found.
+//! The analysis ([`check`], [`check_document`], [`check_markdown`], `parse_cell`) is separate from
+//! the printers in [`print`](mod@print), which only format what the analysis found.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -94,7 +94,7 @@ impl Cell {
 /// Parses a cell's plain text: letters separated by commas, slashes, `&`, `+`, `and` or
 /// spaces, then an optional note introduced by `(`, `[`, `:`, `;` or a dash between spaces.
 /// Letters are read case-insensitively. A cell of nothing but dashes is empty.
-pub fn parse_cell(text: &str) -> Cell {
+pub(crate) fn parse_cell(text: &str) -> Cell {
     let text = text.trim();
     if text.chars().all(|c| matches!(c, '-' | '–' | '—')) {
         return Cell::default();
@@ -689,7 +689,7 @@ pub mod print {
 }
 
 /// Findings per rule, for rules with any, in the order [`Rule`] declares them.
-pub fn by_rule(findings: &[Finding]) -> BTreeMap<Rule, usize> {
+pub(crate) fn by_rule(findings: &[Finding]) -> BTreeMap<Rule, usize> {
     let mut map = BTreeMap::new();
     for f in findings {
         *map.entry(f.rule).or_insert(0) += 1;

@@ -141,7 +141,7 @@ pub struct Ownership {
 
 impl Ownership {
     /// The manifest after a run that writes `planned` and removes `stale`.
-    pub fn next_manifest(&self, out: &Path, planned: &[Planned]) -> Manifest {
+    pub(crate) fn next_manifest(&self, out: &Path, planned: &[Planned]) -> Manifest {
         let stale: HashSet<&Path> = self.stale.iter().map(PathBuf::as_path).collect();
         let wanted: HashSet<&Path> = planned.iter().map(|p| p.rel.as_path()).collect();
         let mut files: BTreeSet<PathBuf> = self
@@ -424,7 +424,7 @@ pub fn write(
     write_owned(out, planned, &own, progress)
 }
 
-/// Writes `planned` into `out` as [`write`] does, removing `own.stale` (entries of the
+/// Writes `planned` into `out` as [`write()`] does, removing `own.stale` (entries of the
 /// manifest only) and recording the new manifest; refuses a folder with files docvar did not
 /// write and no manifest yet, before writing anything.
 pub fn write_owned(
@@ -580,7 +580,7 @@ pub fn write_owned(
 
 /// Replaces one file (a published copy) atomically: temp file beside it, then rename; the
 /// file and its folder must not be links.
-pub fn replace_file(path: &Path, bytes: &[u8]) -> Result<()> {
+pub(crate) fn replace_file(path: &Path, bytes: &[u8]) -> Result<()> {
     let base = path
         .parent()
         .and_then(Path::parent)
@@ -588,7 +588,7 @@ pub fn replace_file(path: &Path, bytes: &[u8]) -> Result<()> {
     crate::fsguard::write_atomic(base, path, bytes)
 }
 
-/// [`replace_file`] for a file of the project at `root`: no link anywhere between the root
+/// `replace_file` for a file of the project at `root`: no link anywhere between the root
 /// and the file (a file outside the project: none at it or its folder).
 pub fn replace_file_in(root: &Path, path: &Path, bytes: &[u8]) -> Result<()> {
     let abs = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());

@@ -160,7 +160,7 @@ pub fn join(root: &Path, rel: &Path) -> PathBuf {
 /// Checks that a page name or slug is a single safe path component: letters, digits,
 /// `.`, `_` and `-`, not starting with a dot. Output paths are built from these names,
 /// so this is what keeps every write inside out/.
-pub fn check_name(what: &str, name: &str) -> std::result::Result<(), String> {
+pub(crate) fn check_name(what: &str, name: &str) -> std::result::Result<(), String> {
     let ok = !name.is_empty()
         && !name.starts_with('.')
         && !name.contains("..")
@@ -177,7 +177,10 @@ pub fn check_name(what: &str, name: &str) -> std::result::Result<(), String> {
 }
 
 /// "did you mean" for a misspelt key.
-pub fn suggest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<String> {
+pub(crate) fn suggest<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<String> {
     candidates
         .into_iter()
         .map(|c| (strsim::jaro_winkler(word, c), c))
@@ -257,7 +260,7 @@ impl Project {
 
     /// Loads a project that may have no templates or variants yet (`docvar infer` adopting
     /// pages): variant files may also name `extra_page`, the page about to be written.
-    pub fn load_variants(root: &Path, extra_page: &str) -> Result<Project> {
+    pub(crate) fn load_variants(root: &Path, extra_page: &str) -> Result<Project> {
         Project::load_with(root, Some(extra_page))
     }
 
@@ -405,7 +408,7 @@ impl Project {
     }
 
     /// Reads a published copy through the size and file-type guard.
-    pub fn read_copy(&self, path: &Path) -> Result<String> {
+    pub(crate) fn read_copy(&self, path: &Path) -> Result<String> {
         let real = fsguard::resolve(path);
         if fsguard::in_git_dir(&real) {
             return Err(
@@ -468,7 +471,7 @@ fn load_variant(
 
 /// Parses and checks the text of a variant file read from `path`; `page_names` are the
 /// project's page templates (a `[pages.<name>]` table must name one of them).
-pub fn parse_variant(path: &Path, text: &str, page_names: &[&str]) -> Result<Variant> {
+pub(crate) fn parse_variant(path: &Path, text: &str, page_names: &[&str]) -> Result<Variant> {
     let source = text.to_string();
     let table = parse_toml(path, &source)?;
     for k in table.keys() {

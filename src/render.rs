@@ -26,7 +26,7 @@ pub const BUILTIN_VARS: &[&str] = &["slug", "page", "front_matter"];
 
 /// Template files, and per rendered line `(index into the files, template line)`: what
 /// [`Renderer::template_line_map`] returns.
-pub type LineMap<'a> = (Vec<&'a Path>, Vec<Option<(usize, usize)>>);
+pub(crate) type LineMap<'a> = (Vec<&'a Path>, Vec<Option<(usize, usize)>>);
 
 /// Where in a template something is.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -526,7 +526,12 @@ impl<'p> Renderer<'p> {
 
     /// [`Renderer::template_lines`] as `(index into the returned files, line)`, so a caller
     /// that looks up a few lines does not copy a path for every line.
-    pub fn template_line_map(&self, page: &str, variant: &Variant, rendered: &str) -> LineMap<'_> {
+    pub(crate) fn template_line_map(
+        &self,
+        page: &str,
+        variant: &Variant,
+        rendered: &str,
+    ) -> LineMap<'_> {
         let ctx = self.context(page, variant);
         let mut files = Vec::new();
         let mut approx: Vec<(Cow<'_, str>, (usize, usize))> = Vec::new();

@@ -2,7 +2,7 @@
 //! merge (base = the previous render, template = the render now, copy = the published file),
 //! then writes the new out/.
 //!
-//! [`plan`] reads and checks every input and merges in memory; [`apply`] writes; [`print`]
+//! [`plan`] reads and checks every input and merges in memory; [`apply`] writes; [`print()`]
 //! is the only place prose is made.
 
 use std::path::{Path, PathBuf};
@@ -226,7 +226,7 @@ fn no_base(out_path: &Path) -> Error {
 /// render now is `rendered`: out/ while it is stale, else out/ as committed in git (HEAD, or
 /// `base_ref`). `None` when out/ is current and git has no version. The one place a base is
 /// looked for, so a record of written files can join in.
-pub fn find_base(
+pub(crate) fn find_base(
     project: &Project,
     rel: &Path,
     rendered: &str,

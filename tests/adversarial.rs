@@ -10,7 +10,10 @@ use std::os::unix::fs::symlink;
 use std::path::Path;
 use std::time::Duration;
 
-use common::{docvar, project_copy, tree_checksum, tree_listing};
+use common::{
+    docvar, one_error_line, project_copy, stderr as stderr_of, stdout as stdout_of, tree_checksum,
+    tree_listing,
+};
 
 const ROLES_MD: &str = "out/appliance/roles-and-responsibilities.md";
 const COPY: &str = "tests/fixtures/published/appliance/roles-and-responsibilities.md";
@@ -28,16 +31,7 @@ fn refused(dir: &Path, watch: &[&Path], args: &[&str], want: &[&str]) -> String 
         .timeout(Duration::from_secs(60))
         .assert()
         .code(2);
-    let stderr = String::from_utf8(a.get_output().stderr.clone()).unwrap();
-    assert!(!stderr.contains("panicked"), "{stderr}");
-    let errors: Vec<&str> = stderr
-        .lines()
-        .filter(|l| !l.starts_with("warning:"))
-        .collect();
-    assert_eq!(errors.len(), 1, "one line expected: {stderr}");
-    for w in want {
-        assert!(errors[0].contains(w), "{args:?}: missing {w:?} in {stderr}");
-    }
+    let stderr = one_error_line(args, &a, want);
     for (i, t) in trees.iter().enumerate() {
         assert_eq!(
             tree_checksum(t),
@@ -83,14 +77,6 @@ fn set_config(dir: &Path, extra: &str) {
     };
     // Top-level keys must come before any table; docvar.toml has none.
     std::fs::write(&path, format!("{extra}\n{text}")).unwrap();
-}
-
-fn stderr_of(a: &assert_cmd::assert::Assert) -> String {
-    String::from_utf8(a.get_output().stderr.clone()).unwrap()
-}
-
-fn stdout_of(a: &assert_cmd::assert::Assert) -> String {
-    String::from_utf8(a.get_output().stdout.clone()).unwrap()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -289,10 +275,7 @@ fn foreign_files_in_a_folder_without_manifest_refuse_the_run() {
 fn committed_out_without_manifest_is_adopted() {
     let dir = project_copy();
     let _ = std::fs::remove_file(dir.path().join("out/.docvar.manifest"));
-    docvar(dir.path())
-        .args(["generate", "--check"])
-        .assert()
-        .code(0);
+    common::assert_out_fresh(dir.path());
     // A filtered first run adopts the other products' files too.
     let a = docvar(dir.path())
         .args(["generate", "--variant", "appliance"])
@@ -309,10 +292,7 @@ fn committed_out_without_manifest_is_adopted() {
         std::fs::read_to_string(common::root().join("out/.docvar.manifest")).unwrap(),
         "the committed manifest is what a run writes"
     );
-    docvar(dir.path())
-        .args(["generate", "--check"])
-        .assert()
-        .code(0);
+    common::assert_out_fresh(dir.path());
 }
 
 #[test]
@@ -384,10 +364,7 @@ fn stale_manifest_entries_are_removed_with_their_empty_folders() {
     );
     let manifest = std::fs::read_to_string(dir.path().join("out/.docvar.manifest")).unwrap();
     assert!(!manifest.contains("edge/"), "{manifest}");
-    docvar(dir.path())
-        .args(["generate", "--check"])
-        .assert()
-        .code(0);
+    common::assert_out_fresh(dir.path());
 }
 
 #[test]
@@ -649,8 +626,13 @@ fn a_line_break_in_a_front_matter_value_cannot_close_the_front_matter() {
         page.contains("note: \"a\\n---\\n# Injected\"\n\"x\\ny\": 1\n---\n"),
         "{page}"
     );
-    let fm = docvar::frontmatter::split(&page).unwrap();
-    let keys: Vec<&str> = fm.entries.iter().map(|e| e.key.as_str()).collect();
+    let doc = docvar::Document::parse(&page);
+    let keys: Vec<&str> = doc
+        .blocks
+        .iter()
+        .filter(|b| b.kind == docvar::BlockKind::FrontMatter)
+        .map(|b| b.key.as_str())
+        .collect();
     assert_eq!(keys, ["section", "description", "note", "\"x\\ny\""]);
 }
 

@@ -3,11 +3,13 @@
 
 mod common;
 
+use clap::ValueEnum;
 use common::{docvar, project_copy, root};
-use docvar::document::BlockKind;
 use docvar::drift::{self, Column, HunkKind, Location, Note, Report};
 use docvar::project::Project;
 use docvar::render::Renderer;
+use docvar::report::Format;
+use docvar::BlockKind;
 
 const COPIES: &[(&str, &str, &str)] = &[
     ("private-saas", "roles-and-responsibilities", "md"),
@@ -159,9 +161,10 @@ fn psaas_text_copy_drifted_only_in_raci_heading_and_keep_reading() {
 fn every_format_on_every_copy() {
     for (variant, page, ext) in COPIES {
         let file = format!("tests/fixtures/published/{variant}/{page}.{ext}");
-        for format in [
-            "human", "unified", "json", "markdown", "github", "sarif", "rdjsonl",
-        ] {
+        // Every format `--format` offers, so a new one needs its snapshots here.
+        for format in Format::value_variants() {
+            let format = format.to_possible_value().unwrap().get_name().to_string();
+            let format = format.as_str();
             let a = docvar(&root())
                 .args([
                     "diff",
@@ -181,7 +184,7 @@ fn every_format_on_every_copy() {
                 ("appliance", _) | (_, "disaster-recovery-raci")
             );
             let a = a.code(if clean { 0 } else { 1 });
-            let out = String::from_utf8(a.get_output().stdout.clone()).unwrap();
+            let out = common::stdout(&a);
             insta::assert_snapshot!(format!("{format}__{variant}__{page}.{ext}"), out);
         }
     }
@@ -193,16 +196,19 @@ fn human_colour_is_honoured() {
         .args(["diff", "--color", "always"])
         .assert()
         .code(1);
-    let out = String::from_utf8(a.get_output().stdout.clone()).unwrap();
+    let out = common::stdout(&a);
+    // Deleted words red and struck through, inserted ones green and underlined, each reset.
     assert!(
-        out.contains("\x1b[31;9mthe \x1b[0m") || out.contains("\x1b[31;9m"),
+        out.contains("[backing up\x1b[31;9m the\x1b[0m Private SaaS]"),
+        "{out}"
+    );
+    assert!(
+        out.contains("\x1b[31;9m## Further\x1b[0m\x1b[32;4m### Keep\x1b[0m Reading"),
         "{out}"
     );
     // Not a terminal: no colour by default.
     let a = docvar(&root()).arg("diff").assert().code(1);
-    assert!(!String::from_utf8(a.get_output().stdout.clone())
-        .unwrap()
-        .contains('\x1b'));
+    assert!(!common::stdout(&a).contains('\x1b'));
 }
 
 #[test]
@@ -277,20 +283,12 @@ fn line_endings_bom_and_trailing_spaces_are_a_note_not_drift() {
     let mangled = format!("\u{feff}{}\n\n", text.replace('\n', "  \r\n"));
     let file = dir.path().join("copy.md");
     std::fs::write(&file, mangled).unwrap();
-    let a = docvar(&root())
-        .args([
-            "diff",
-            "--color",
-            "never",
-            "--page",
-            "roles-and-responsibilities",
-            "--variant",
-            "appliance",
-        ])
+    let a = common::diff_roles(&root(), "appliance")
+        .args(["--color", "never"])
         .arg(&file)
         .assert()
         .code(0);
-    let out = String::from_utf8(a.get_output().stdout.clone()).unwrap();
+    let out = common::stdout(&a);
     insta::assert_snapshot!("normalisation_note", out);
 }
 
@@ -349,16 +347,8 @@ fn as_text_reads_any_extension_as_plain_text() {
         &file,
     )
     .unwrap();
-    docvar(&root())
-        .args([
-            "diff",
-            "--as",
-            "text",
-            "--page",
-            "roles-and-responsibilities",
-            "--variant",
-            "appliance",
-        ])
+    common::diff_roles(&root(), "appliance")
+        .args(["--as", "text"])
         .arg(&file)
         .assert()
         .code(0);
@@ -371,16 +361,17 @@ fn fix_rewrites_drifted_copies_then_diff_is_clean() {
         .args(["diff", "--fix", "--color", "never"])
         .assert()
         .code(0);
-    let out = String::from_utf8(a.get_output().stdout.clone()).unwrap();
+    let out = common::stdout(&a);
     assert!(out.contains("fixed    tests/fixtures/published/private-saas/roles-and-responsibilities.md (1 hunk restored)"), "{out}");
     docvar(dir.path()).arg("diff").assert().code(0);
+    // The one drifted word is back and nothing else changed (the expected side is the
+    // fixture edited by hand, not output docvar wrote).
+    let copy = "tests/fixtures/published/private-saas/roles-and-responsibilities.md";
+    let before = std::fs::read_to_string(root().join(copy)).unwrap();
+    assert_eq!(before.matches("[backing up Private SaaS]").count(), 1);
     assert_eq!(
-        std::fs::read(
-            dir.path()
-                .join("tests/fixtures/published/private-saas/roles-and-responsibilities.md")
-        )
-        .unwrap(),
-        std::fs::read(root().join("out/private-saas/roles-and-responsibilities.md")).unwrap()
+        std::fs::read_to_string(dir.path().join(copy)).unwrap(),
+        before.replace("[backing up Private SaaS]", "[backing up the Private SaaS]")
     );
 }
 
@@ -459,7 +450,7 @@ fn errors_exit_2_with_what_and_where() {
     ];
     for (args, want) in cases {
         let a = docvar(&r).arg("diff").args(&args).assert().code(2);
-        let stderr = String::from_utf8(a.get_output().stderr.clone()).unwrap();
+        let stderr = common::stderr(&a);
         assert!(
             stderr.starts_with("error: ") && stderr.contains(want),
             "{args:?}: {stderr}"
@@ -529,20 +520,13 @@ fn declared_copies_filtered_and_a_declared_copy_alone() {
         .args(["diff", "loose.md"])
         .assert()
         .code(2);
-    let err = String::from_utf8(a.get_output().stderr.clone()).unwrap();
+    let err = common::stderr(&a);
     assert!(
         err.starts_with("error: loose.md: is not a published copy that a variant file declares;"),
         "{err}"
     );
-    docvar(dir.path())
-        .args([
-            "diff",
-            "loose.md",
-            "--page",
-            "roles-and-responsibilities",
-            "--variant",
-            "appliance",
-        ])
+    common::diff_roles(dir.path(), "appliance")
+        .args(["loose.md"])
         .assert()
         .code(0);
     docvar(&r)

@@ -15,17 +15,7 @@ use docvar::render::Renderer;
 use docvar::report::{self, Format};
 use proptest::prelude::*;
 
-fn rendered_pages() -> Vec<String> {
-    let p = Project::load(&common::root()).unwrap();
-    let r = Renderer::new(&p).unwrap();
-    let mut out = Vec::new();
-    for v in &p.variants {
-        for page in &p.pages {
-            out.push(r.render(&page.name, v).unwrap());
-        }
-    }
-    out
-}
+use common::rendered_pages;
 
 fn opts() -> Options {
     Options {
@@ -198,26 +188,8 @@ proptest! {
         let minus = patch.lines().filter(|l| l.starts_with('-') && !l.starts_with("---")).count();
         let plus = patch.lines().filter(|l| l.starts_with('+') && !l.starts_with("+++")).count();
         prop_assert_eq!((minus, plus), (1, 1), "{}", patch);
-        prop_assert_eq!(apply(&copy, path, &patch), fixed);
+        prop_assert_eq!(common::git_apply(&copy, path, &patch), fixed);
     }
-}
-
-/// Applies a unified diff to `text` (saved as `name`) with `git apply`, as a user would.
-fn apply(text: &str, name: &str, patch: &str) -> String {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join(name), text).unwrap();
-    std::fs::write(dir.path().join("fix.patch"), patch).unwrap();
-    let out = std::process::Command::new("git")
-        .args(["apply", "fix.patch"])
-        .current_dir(dir.path())
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "git apply failed: {}\n{patch}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(std::fs::read(dir.path().join(name)).unwrap()).unwrap()
 }
 
 fn raci() -> String {
@@ -257,6 +229,17 @@ fn stray_text_in_an_html_table_is_drift() {
     assert_eq!(changed.hunks.len(), 1, "{:#?}", changed.hunks);
 }
 
+/// Asserts that `a` drifted, that no hunk removes a block (a cascade from a broken tag), and
+/// that every hunk's copy lines `[s, e]` are `near` line `at`.
+fn assert_local(a: &Analysis, at: usize, near: impl Fn(usize, usize) -> bool) {
+    assert!(!a.hunks.is_empty());
+    for h in &a.hunks {
+        assert_ne!(h.kind, HunkKind::Removed, "cascade: {:#?}", a.hunks);
+        let [s, e] = h.published_lines.unwrap_or([h.anchor, h.anchor]);
+        assert!(near(s, e), "hunk away from line {at}: {:#?}", a.hunks);
+    }
+}
+
 #[test]
 fn a_broken_comment_stays_on_its_line() {
     let page = raci();
@@ -264,17 +247,7 @@ fn a_broken_comment_stays_on_its_line() {
     assert!(page.contains(comment));
     let broken = page.replacen(comment, "<!-- markdownlint-disable MD033\n<table", 1);
     let at = page[..page.find(comment).unwrap()].matches('\n').count() + 1;
-    let a = md(&page, &broken);
-    assert!(!a.hunks.is_empty());
-    for h in &a.hunks {
-        assert_ne!(h.kind, HunkKind::Removed, "cascade: {:#?}", a.hunks);
-        let [s, e] = h.published_lines.unwrap_or([h.anchor, h.anchor]);
-        assert!(
-            (s..=e).contains(&at),
-            "hunk away from line {at}: {:#?}",
-            a.hunks
-        );
-    }
+    assert_local(&md(&page, &broken), at, |s, e| (s..=e).contains(&at));
     // An unclosed comment with no later comment to end it.
     let last = page.rfind("<!--").unwrap();
     let end = last + page[last..].find("-->").unwrap();
@@ -289,17 +262,7 @@ fn a_broken_tag_stays_in_its_row() {
     let row = "<td>Provision Additional Backup Disk</td>";
     let broken = page.replacen(row, "<td>Provision Additional Backup Disk</td", 1);
     let at = line_of(&broken, "Provision Additional Backup Disk");
-    let a = md(&page, &broken);
-    assert!(!a.hunks.is_empty());
-    for h in &a.hunks {
-        assert_ne!(h.kind, HunkKind::Removed, "cascade: {:#?}", a.hunks);
-        let [s, e] = h.published_lines.unwrap_or([h.anchor, h.anchor]);
-        assert!(
-            s <= at + 4 && e + 4 >= at,
-            "hunk away from line {at}: {:#?}",
-            a.hunks
-        );
-    }
+    assert_local(&md(&page, &broken), at, |s, e| s <= at + 4 && e + 4 >= at);
 }
 
 #[test]
@@ -627,7 +590,7 @@ fn fix_and_unified_patch_keep_crlf_bom_chrome_and_final_newline_from_the_cli() {
                 .args(["diff", "--format", "unified"])
                 .assert()
                 .code(1);
-            let patch = String::from_utf8(a.get_output().stdout.clone()).unwrap();
+            let patch = common::stdout(&a);
             // This copy's section of the patch (the other copies drift too).
             let ours = patch
                 .split("diff --git ")

@@ -147,10 +147,7 @@ fn render_is_deterministic_across_runs() {
 #[test]
 fn check_exits_0_when_fresh_and_1_listing_stale_missing_extra() {
     let dir = project_copy();
-    docvar(dir.path())
-        .args(["generate", "--check"])
-        .assert()
-        .code(0);
+    common::assert_out_fresh(dir.path());
     let out = dir.path().join("out");
     std::fs::write(
         out.join("appliance/roles-and-responsibilities.md"),
@@ -164,7 +161,7 @@ fn check_exits_0_when_fresh_and_1_listing_stale_missing_extra() {
         .args(["generate", "--check"])
         .assert()
         .code(1);
-    let stdout = String::from_utf8(assert.get_output().stdout.clone()).unwrap();
+    let stdout = common::stdout(&assert);
     assert_eq!(
         stdout,
         // old-page.md is not in out/'s manifest: docvar did not write it (see tests/adversarial.rs
@@ -187,10 +184,7 @@ fn check_exits_0_when_fresh_and_1_listing_stale_missing_extra() {
         .assert()
         .code(1);
     std::fs::remove_file(out.join("appliance/old-page.md")).unwrap();
-    docvar(dir.path())
-        .args(["generate", "--check"])
-        .assert()
-        .code(0);
+    common::assert_out_fresh(dir.path());
 }
 
 #[test]
@@ -208,7 +202,7 @@ fn unchanged_files_keep_their_mtime() {
         .unwrap();
     let assert = docvar(dir.path()).arg("generate").assert().success();
     assert_eq!(std::fs::metadata(&file).unwrap().modified().unwrap(), old);
-    let stderr = String::from_utf8(assert.get_output().stderr.clone()).unwrap();
+    let stderr = common::stderr(&assert);
     assert!(stderr.contains("0 files written, 12 unchanged"), "{stderr}");
 }
 
@@ -247,7 +241,7 @@ fn missing_variable_is_exit_2_with_file_line_column_and_writes_nothing() {
     std::fs::write(&tpl, t.replace("## Definitions", "## Definitions of terms")).unwrap();
     let before = snapshot_of_out(dir.path());
     let assert = docvar(dir.path()).arg("generate").assert().code(2);
-    let stderr = String::from_utf8(assert.get_output().stderr.clone()).unwrap();
+    let stderr = common::stderr(&assert);
     insta::assert_snapshot!("missing_variable_error", stderr);
     assert_eq!(snapshot_of_out(dir.path()), before);
 }
@@ -265,7 +259,7 @@ fn if_blocks_are_strict_too() {
     )
     .unwrap();
     let assert = docvar(dir.path()).arg("generate").assert().code(2);
-    let stderr = String::from_utf8(assert.get_output().stderr.clone()).unwrap();
+    let stderr = common::stderr(&assert);
     assert!(stderr.contains("templates/roles-and-responsibilities.md.hbs:60:1: variable `beta_banner` is not defined for variant \"appliance\" (variants/appliance.toml)"), "{stderr}");
     // Declared optional, it renders as false.
     std::fs::write(
@@ -273,10 +267,7 @@ fn if_blocks_are_strict_too() {
         "optional = [\"beta_banner\"]\n",
     )
     .unwrap();
-    docvar(dir.path())
-        .args(["generate", "--check"])
-        .assert()
-        .code(0);
+    common::assert_out_fresh(dir.path());
 }
 
 #[test]
@@ -290,7 +281,7 @@ fn unused_variant_variable_is_a_warning() {
     )
     .unwrap();
     let assert = docvar(dir.path()).arg("generate").assert().code(0);
-    let stderr = String::from_utf8(assert.get_output().stderr.clone()).unwrap();
+    let stderr = common::stderr(&assert);
     assert!(
         stderr.contains(
             "warning: variants/appliance.toml: variable `legacy_name` is not used by any template"
@@ -316,7 +307,7 @@ fn no_html_escaping_and_rename_touches_only_that_product() {
     std::fs::write(&variant, renamed).unwrap();
     let before = snapshot_of_out(dir.path());
     let assert = docvar(dir.path()).arg("generate").assert().success();
-    let stdout = String::from_utf8(assert.get_output().stdout.clone()).unwrap();
+    let stdout = common::stdout(&assert);
     assert_eq!(
         stdout,
         "wrote    out/psaas-appliance/disaster-recovery-raci.md\n\
@@ -392,7 +383,7 @@ fn unknown_names_and_usage_errors_exit_2() {
         .args(["generate", "--variant", "psaas-appliances"])
         .assert()
         .code(2);
-    let stderr = String::from_utf8(a.get_output().stderr.clone()).unwrap();
+    let stderr = common::stderr(&a);
     assert_eq!(stderr, "error: unknown variant \"psaas-appliances\"; did you mean \"psaas-appliance\"? (`docvar list` shows the variants)\n");
     docvar(&r)
         .args(["generate", "--page", "nope"])
@@ -406,11 +397,11 @@ fn unknown_names_and_usage_errors_exit_2() {
 fn help_and_version() {
     let r = root();
     let a = docvar(&r).arg("--help").assert().success();
-    let out = String::from_utf8(a.get_output().stdout.clone()).unwrap();
+    let out = common::stdout(&a);
     assert!(out.contains("Examples:") && out.contains("docvar generate --check"));
     let a = docvar(&r).arg("--version").assert().success();
     assert_eq!(
-        String::from_utf8(a.get_output().stdout.clone()).unwrap(),
+        common::stdout(&a),
         format!("docvar {}\n", env!("CARGO_PKG_VERSION"))
     );
 }
@@ -425,10 +416,11 @@ fn export_prints_text_and_html() {
         ])
         .assert()
         .success();
-    let text = String::from_utf8(a.get_output().stdout.clone()).unwrap();
-    assert_eq!(
-        text.as_bytes(),
-        std::fs::read(r.join("out/appliance/roles-and-responsibilities.txt")).unwrap()
+    // The copy is clean, so its text is the page's reviewed text export (the snapshot
+    // `every_out_file_is_snapshotted_and_fresh` pins, not a file docvar wrote).
+    insta::assert_snapshot!(
+        "appliance__roles-and-responsibilities.txt",
+        common::stdout(&a)
     );
     let a = docvar(&r)
         .args([
@@ -439,7 +431,7 @@ fn export_prints_text_and_html() {
         ])
         .assert()
         .success();
-    let html = String::from_utf8(a.get_output().stdout.clone()).unwrap();
+    let html = common::stdout(&a);
     assert!(
         html.starts_with("<!-- markdownlint-disable MD033 -->\n<h1>Disaster Recovery"),
         "{html}"
@@ -457,21 +449,15 @@ fn export_prints_text_and_html() {
 #[test]
 fn list_shows_pages_variants_and_variables() {
     let a = docvar(&root()).arg("list").assert().success();
-    insta::assert_snapshot!(
-        "list",
-        String::from_utf8(a.get_output().stdout.clone()).unwrap()
-    );
+    insta::assert_snapshot!("list", common::stdout(&a));
 }
 
 /// #17: run from a subfolder, docvar finds the project as git and cargo do.
 #[test]
 fn project_is_found_from_a_subfolder() {
     let dir = project_copy();
-    let a = docvar(&dir.path().join("templates"))
-        .args(["generate", "--check"])
-        .assert()
-        .code(0);
-    let err = String::from_utf8(a.get_output().stderr.clone()).unwrap();
+    let a = common::assert_out_fresh(&dir.path().join("templates"));
+    let err = common::stderr(&a);
     assert_eq!(err, "12 files in ../out are up to date\n");
     docvar(&dir.path().join("templates/partials"))
         .args(["list"])
@@ -484,7 +470,7 @@ fn project_is_found_from_a_subfolder() {
         .args(["generate", "--check"])
         .assert()
         .code(2);
-    let err = String::from_utf8(a.get_output().stderr.clone()).unwrap();
+    let err = common::stderr(&a);
     assert!(
         err.starts_with("error: ../templates: no page templates found"),
         "{err}"
@@ -499,7 +485,7 @@ fn template_variable_typo_gets_did_you_mean() {
     let t = std::fs::read_to_string(&tpl).unwrap();
     std::fs::write(&tpl, t.replacen("{{product}}", "{{prodcut}}", 1)).unwrap();
     let a = docvar(dir.path()).args(["generate"]).assert().code(2);
-    let err = String::from_utf8(a.get_output().stderr.clone()).unwrap();
+    let err = common::stderr(&a);
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(
         err.starts_with("error: templates/disaster-recovery-raci.md.hbs:30:17: variable `prodcut` is not defined"),

@@ -46,16 +46,7 @@ fn bad(setup: impl FnOnce(&Path), args: &[&str], want: &[&str]) {
     setup(dir.path());
     let before = out_state(dir.path());
     let a = docvar(dir.path()).args(args).assert().code(2);
-    let stderr = String::from_utf8(a.get_output().stderr.clone()).unwrap();
-    assert!(!stderr.contains("panicked"), "{stderr}");
-    let errors: Vec<&str> = stderr
-        .lines()
-        .filter(|l| !l.starts_with("warning:"))
-        .collect();
-    assert_eq!(errors.len(), 1, "one line expected: {stderr}");
-    for w in want {
-        assert!(errors[0].contains(w), "{args:?}: missing {w:?} in {stderr}");
-    }
+    common::one_error_line(args, &a, want);
     assert_eq!(out_state(dir.path()), before, "out/ changed");
 }
 
@@ -403,15 +394,8 @@ fn a_write_error_midway_leaves_out_as_it_was() {
 
 /// `docvar diff --format json` of `file` as the appliance roles page; it has drifted.
 fn diff_json(dir: &Path, file: &str) -> serde_json::Value {
-    let a = docvar(dir)
-        .args([
-            "diff",
-            "--format",
-            "json",
-            "--page",
-            "roles-and-responsibilities",
-        ])
-        .args(["--variant", "appliance", file])
+    let a = common::diff_roles(dir, "appliance")
+        .args(["--format", "json", file])
         .assert()
         .code(1);
     serde_json::from_slice(&a.get_output().stdout).unwrap()
@@ -462,10 +446,7 @@ fn two_generates_at_once_never_tear_a_file() {
     let (mut a, mut b) = (spawn(), spawn());
     assert!(a.wait().unwrap().success());
     assert!(b.wait().unwrap().success());
-    docvar(dir.path())
-        .args(["generate", "--check"])
-        .assert()
-        .code(0);
+    common::assert_out_fresh(dir.path());
 }
 
 #[test]
@@ -519,7 +500,7 @@ fn sigkill_during_generate_leaves_old_or_new_content_only() {
         }
     }
     docvar(d).args(["generate", "--quiet"]).assert().success();
-    docvar(d).args(["generate", "--check"]).assert().code(0);
+    common::assert_out_fresh(d);
     let litter: Vec<_> = std::fs::read_dir(d.join("out/v"))
         .unwrap()
         .filter_map(|e| e.ok())

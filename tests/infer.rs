@@ -5,7 +5,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{docvar, fixture};
+use common::{docvar, fixture, stderr, stdout};
 use docvar::infer;
 use proptest::prelude::*;
 
@@ -13,12 +13,11 @@ const PAGE: &str = "roles-and-responsibilities";
 /// Published copies 000, 003 and 001 with the product each belongs to.
 const ROLES: [&str; 3] = ["private-saas", "appliance", "psaas-appliance"];
 
-fn stdout(a: &assert_cmd::assert::Assert) -> String {
-    String::from_utf8(a.get_output().stdout.clone()).unwrap()
-}
-
-fn stderr(a: &assert_cmd::assert::Assert) -> String {
-    String::from_utf8(a.get_output().stderr.clone()).unwrap()
+/// `docvar infer --page` the roles page, run from `dir` (copies to follow).
+fn infer_roles(dir: &Path) -> assert_cmd::Command {
+    let mut cmd = docvar(dir);
+    cmd.args(["infer", "--page", PAGE]);
+    cmd
 }
 
 /// A project with no templates or variants, only the roles copies under published/<slug>/.
@@ -69,11 +68,7 @@ fn files_under(dir: &Path) -> Vec<String> {
 #[test]
 fn roles_copies_give_the_product_names_and_the_url_section() {
     let dir = adopting();
-    docvar(dir.path())
-        .args(["infer", "--page", PAGE])
-        .args(copies())
-        .assert()
-        .code(0);
+    infer_roles(dir.path()).args(copies()).assert().code(0);
     let expect = [
         ("Private SaaS", "Auth0 Private SaaS", "private-saas"),
         ("Appliance", "Auth0 Appliance", "appliance"),
@@ -133,11 +128,7 @@ fn exact_reproduces_every_copy_byte_for_byte() {
 #[test]
 fn without_exact_the_private_saas_drift_is_the_missing_the() {
     let dir = adopting();
-    docvar(dir.path())
-        .args(["infer", "--page", PAGE])
-        .args(copies())
-        .assert()
-        .code(0);
+    infer_roles(dir.path()).args(copies()).assert().code(0);
     let a = docvar(dir.path())
         .args(["diff", "--format", "json"])
         .assert()
@@ -195,8 +186,7 @@ fn copies_of_different_pages_are_refused_naming_the_pair() {
     )
     .unwrap();
     let before = files_under(dir.path());
-    let a = docvar(dir.path())
-        .args(["infer", "--page", PAGE])
+    let a = infer_roles(dir.path())
         .arg(&copies()[0])
         .arg("published/psaas-appliance/disaster-recovery-raci.md")
         .assert()
@@ -253,11 +243,7 @@ fn existing_variant_files_keep_their_comments_and_names() {
         .iter()
         .map(|s| format!("tests/fixtures/published/{s}/{PAGE}.md"))
         .collect();
-    let a = docvar(dir.path())
-        .args(["infer", "--page", PAGE])
-        .args(&files)
-        .assert()
-        .code(0);
+    let a = infer_roles(dir.path()).args(&files).assert().code(0);
     let out = stdout(&a);
     for (slug, text) in ROLES.iter().zip(&before) {
         assert!(
@@ -301,11 +287,7 @@ fn bad_arguments_exit_2_with_one_line() {
         ),
     ];
     for (args, message) in cases {
-        let a = docvar(dir.path())
-            .args(["infer", "--page", PAGE])
-            .args(&args)
-            .assert()
-            .code(2);
+        let a = infer_roles(dir.path()).args(&args).assert().code(2);
         assert_eq!(stderr(&a), message, "{args:?}");
     }
     let a = docvar(dir.path())
@@ -453,11 +435,7 @@ fn a_link_in_the_way_fails_before_anything_is_written() {
     let elsewhere = tempfile::tempdir().unwrap();
     std::os::unix::fs::symlink(elsewhere.path(), dir.path().join("variants")).unwrap();
     let before = files_under(dir.path());
-    let a = docvar(dir.path())
-        .args(["infer", "--page", PAGE])
-        .args(copies())
-        .assert()
-        .code(2);
+    let a = infer_roles(dir.path()).args(copies()).assert().code(2);
     let err = stderr(&a);
     assert!(err.contains("symbolic link"), "{err}");
     assert_eq!(err.lines().count(), 1, "{err}");
@@ -473,11 +451,7 @@ fn copies_outside_the_project_are_listed_relative_to_it() {
     let project = dir.path().join("project");
     std::fs::create_dir(&project).unwrap();
     let outside: Vec<String> = copies().iter().map(|c| format!("../{c}")).collect();
-    docvar(&project)
-        .args(["infer", "--page", PAGE])
-        .args(&outside)
-        .assert()
-        .code(0);
+    infer_roles(&project).args(&outside).assert().code(0);
     let v = std::fs::read_to_string(project.join("variants/appliance.toml")).unwrap();
     assert!(
         v.contains(&format!(

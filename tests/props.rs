@@ -15,19 +15,8 @@ fn project() -> Project {
     Project::load(&common::root()).unwrap()
 }
 
-fn rendered_pages() -> Vec<String> {
-    let p = project();
-    let r = Renderer::new(&p).unwrap();
-    let mut out = Vec::new();
-    for v in &p.variants {
-        for page in &p.pages {
-            out.push(r.render(&page.name, v).unwrap());
-        }
-    }
-    out
-}
+use common::rendered_pages;
 
-/// Applies a unified diff to `text` with `git apply`, the way a user would.
 /// `text` with line edits applied: (where, 0 = delete | 1 = insert | 2 = replace, new text).
 fn mutate(text: &str, edits: Vec<(usize, u8, String)>) -> String {
     let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
@@ -45,23 +34,6 @@ fn mutate(text: &str, edits: Vec<(usize, u8, String)>) -> String {
     lines.join("\n") + "\n"
 }
 
-fn apply(text: &str, patch: &str) -> String {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("copy.md"), text).unwrap();
-    std::fs::write(dir.path().join("fix.patch"), patch).unwrap();
-    let out = std::process::Command::new("git")
-        .args(["apply", "fix.patch"])
-        .current_dir(dir.path())
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "git apply failed: {}\n{patch}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    std::fs::read_to_string(dir.path().join("copy.md")).unwrap()
-}
-
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(256))]
 
@@ -69,12 +41,13 @@ proptest! {
     fn export_and_block_split_never_panic(s in any::<String>()) {
         let _ = export::to_text(&s);
         let _ = export::to_html(&s);
-        let _ = docvar::html::reduce(&s);
+        docvar::fuzzing::html_reduce(&s);
+        docvar::fuzzing::block_split(&s);
     }
 
     #[test]
     fn markdownish_input_never_panics(s in "[-#*|<>`\\[\\]()!:\\n a-z0-9]{0,200}") {
-        let doc = docvar::document::Document::parse(&s);
+        let doc = docvar::Document::parse(&s);
         for b in &doc.blocks {
             prop_assert!(b.lines[0] >= 1 && b.lines[0] <= b.lines[1]);
         }
@@ -111,7 +84,7 @@ proptest! {
         ], 0..30)
     ) {
         let s = lines.join("\n");
-        let full = export::text(&docvar::document::Document::parse(&s)).text;
+        let full = export::text(&docvar::Document::parse(&s)).text;
         prop_assert_eq!(export::to_text(&s), full);
     }
 
@@ -153,7 +126,7 @@ proptest! {
         } else {
             // The patch changes only the drifted lines (what the comparison ignores, such as
             // blank lines between blocks, stays as the copy has it), and what it gives is clean.
-            let patched = apply(&mutated, &patch);
+            let patched = common::git_apply(&mutated, "copy.md", &patch);
             prop_assert_eq!(&patched, &rep.pages[0].fixed_text);
             let again = drift::compare(expected, &patched, CopyFormat::Markdown, &[], &Options::default());
             prop_assert!(again.hunks.is_empty(), "{:#?}", again.hunks);
@@ -163,22 +136,26 @@ proptest! {
     #[test]
     fn a_one_line_edit_is_reported_at_that_line_only(page in 0usize..6, pick in any::<prop::sample::Index>(), word in any::<prop::sample::Index>()) {
         let expected = &rendered_pages()[page];
-        let lines: Vec<&str> = expected.lines().collect();
         let re = regex::Regex::new("[A-Za-z]{3,}").unwrap();
-        let candidates: Vec<usize> = (0..lines.len()).filter(|&i| re.is_match(lines[i])).collect();
-        let line = candidates[pick.index(candidates.len())];
-        let words: Vec<_> = re.find_iter(lines[line]).collect();
-        let w = words[word.index(words.len())];
-        let mut edited: Vec<String> = lines.iter().map(|s| s.to_string()).collect();
-        edited[line] = format!("{}Xyzzy{}", &lines[line][..w.start()], &lines[line][w.end()..]);
-        let published = edited.join("\n") + "\n";
-        for format in [CopyFormat::Markdown] {
+        // A Markdown copy is the page itself; a plain-text copy is the page's text export.
+        for (format, copy) in [
+            (CopyFormat::Markdown, expected.clone()),
+            (CopyFormat::Text, export::to_text(expected)),
+        ] {
+            let lines: Vec<&str> = copy.lines().collect();
+            let candidates: Vec<usize> = (0..lines.len()).filter(|&i| re.is_match(lines[i])).collect();
+            let line = candidates[pick.index(candidates.len())];
+            let words: Vec<_> = re.find_iter(lines[line]).collect();
+            let w = words[word.index(words.len())];
+            let mut edited: Vec<String> = lines.iter().map(|s| s.to_string()).collect();
+            edited[line] = format!("{}Xyzzy{}", &lines[line][..w.start()], &lines[line][w.end()..]);
+            let published = edited.join("\n") + "\n";
             let a = drift::compare(expected, &published, format, &[], &Options::default());
             prop_assert!(!a.hunks.is_empty(), "line {} not reported", line + 1);
             for h in &a.hunks {
                 let at = h.published_lines.unwrap_or([h.anchor, h.anchor]);
                 let edited_line = line + 1;
-                prop_assert!((at[0]..=at[1]).contains(&edited_line), "line {}: hunk at {:?}: {:#?}", line + 1, at, h);
+                prop_assert!((at[0]..=at[1]).contains(&edited_line), "{:?} line {}: hunk at {:?}: {:#?}", format, line + 1, at, h);
             }
         }
     }
@@ -214,6 +191,10 @@ proptest! {
         let base = if text_copy { export::to_text(expected) } else { expected.clone() };
         let copy = mutate(&base, edits);
         let first = drift::compare(expected, &copy, format, &[], &Options::default());
+        // The edits count: a drifted copy is rewritten, not passed through.
+        if !first.hunks.is_empty() {
+            prop_assert_ne!(&first.fixed_text, &copy);
+        }
         // What --fix writes over a drifted copy.
         let fixed = if first.hunks.is_empty() { copy } else { first.fixed_text.clone() };
         let again = drift::compare(expected, &fixed, format, &[], &Options::default());

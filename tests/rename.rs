@@ -7,14 +7,16 @@ mod common;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use common::{docvar, project_copy};
+use common::{docvar, project_copy, stderr, stdout};
 
-fn stdout(a: &assert_cmd::assert::Assert) -> String {
-    String::from_utf8(a.get_output().stdout.clone()).unwrap()
-}
-
-fn stderr(a: &assert_cmd::assert::Assert) -> String {
-    String::from_utf8(a.get_output().stderr.clone()).unwrap()
+/// Runs `docvar args` in `dir`; asserts exit 2, stderr starting with `start`, and no file
+/// changed. Returns stderr.
+fn refused(dir: &Path, args: &[&str], start: &str) -> String {
+    let before = tree(dir);
+    let err = stderr(&docvar(dir).args(args).assert().code(2));
+    assert!(err.starts_with(start), "{err}");
+    assert!(tree(dir) == before, "a refused rename changed files");
+    err
 }
 
 /// Every file, folder and link under `dir`: path -> bytes (or link target), to prove a
@@ -133,10 +135,7 @@ fn rename_keeps_comments_and_changes_only_that_product() {
     )
     .unwrap();
     assert!(page.contains("# R&D Cloud's Edge: Roles and Responsibilities"));
-    docvar(dir.path())
-        .args(["generate", "--check"])
-        .assert()
-        .code(0);
+    common::assert_out_fresh(dir.path());
 }
 
 /// #17: every variable equal to the old name takes the new one, one containing it has it
@@ -169,10 +168,7 @@ fn rename_leaves_no_trace_of_the_old_name() {
     .unwrap();
     assert!(page.contains("# Auth0 Edge Box: Roles and Responsibilities"));
     assert!(page.contains("deploy the Edge Box."));
-    docvar(dir.path())
-        .args(["generate", "--check"])
-        .assert()
-        .code(0);
+    common::assert_out_fresh(dir.path());
 }
 
 /// #17: a variable holding only part of the old name stops the rename before anything is
@@ -180,20 +176,14 @@ fn rename_leaves_no_trace_of_the_old_name() {
 #[test]
 fn part_of_the_old_name_stops_the_rename() {
     let dir = project_copy();
-    let before = tree(dir.path());
-    let a = docvar(dir.path())
-        .args(["rename", "psaas-appliance", "--name", "Edge Cloud"])
-        .assert()
-        .code(2);
-    let err = stderr(&a);
-    assert_eq!(err.lines().count(), 1, "{err}");
-    assert!(
-        err.starts_with("error: variants/psaas-appliance.toml:9: "),
-        "{err}"
+    let err = refused(
+        dir.path(),
+        &["rename", "psaas-appliance", "--name", "Edge Cloud"],
+        "error: variants/psaas-appliance.toml:9: ",
     );
+    assert_eq!(err.lines().count(), 1, "{err}");
     assert!(err.contains("product_short = \"Appliance\""), "{err}");
     assert!(err.contains("--set product_short="), "{err}");
-    assert!(tree(dir.path()) == before, "a refused rename changed files");
 }
 
 /// #17's done-when: with `--set`, a new slug and section, no "Appliance" is left in the
@@ -242,10 +232,7 @@ fn full_rename_leaves_no_appliance_and_no_capturing_redirect() {
         tree(&dir.path().join("out/appliance")),
         tree(&common::root().join("out/appliance"))
     );
-    docvar(dir.path())
-        .args(["generate", "--check"])
-        .assert()
-        .code(0);
+    common::assert_out_fresh(dir.path());
 }
 
 /// A section no other product uses gets its URL redirect.
@@ -329,20 +316,13 @@ fn slug_owned_by_another_variant_file_is_refused() {
         dir.path().join("out/classic"),
     )
     .unwrap();
-    let before = tree(dir.path());
-    let a = docvar(dir.path())
-        .args(["rename", "private-saas", "--slug", "appliance"])
-        .assert()
-        .code(2);
-    let err = stderr(&a);
-    assert!(
-        err.starts_with(
-            "error: variants/appliance.toml: exists already (it defines variant \"classic\")"
-        ),
-        "{err}"
+    refused(
+        dir.path(),
+        &["rename", "private-saas", "--slug", "appliance"],
+        "error: variants/appliance.toml: exists already (it defines variant \"classic\")",
     );
-    assert!(tree(dir.path()) == before, "a refused rename changed files");
     // And a slug another variant uses, by its slug.
+    let before = tree(dir.path());
     let a = docvar(dir.path())
         .args(["rename", "private-saas", "--slug", "classic"])
         .assert()
@@ -451,10 +431,7 @@ fn slug_change_moves_out_and_writes_redirects() {
     let page =
         std::fs::read_to_string(dir.path().join("out/edge/disaster-recovery-raci.md")).unwrap();
     assert!(page.contains("(/edge/disaster-recovery#database-backups)"));
-    docvar(dir.path())
-        .args(["generate", "--check"])
-        .assert()
-        .code(0);
+    common::assert_out_fresh(dir.path());
 }
 
 #[test]
@@ -477,10 +454,7 @@ fn dry_run_shows_diffs_and_writes_nothing() {
         std::fs::read(dir.path().join("variants/private-saas.toml")).unwrap(),
         before
     );
-    docvar(dir.path())
-        .args(["generate", "--check"])
-        .assert()
-        .code(0);
+    common::assert_out_fresh(dir.path());
 }
 
 #[test]
@@ -494,7 +468,7 @@ fn bad_renames_exit_2() {
         vec!["rename", "appliance", "--set", "prodcut=X"],
     ] {
         let a = docvar(dir.path()).args(&args).assert().code(2);
-        let err = String::from_utf8(a.get_output().stderr.clone()).unwrap();
+        let err = common::stderr(&a);
         assert!(
             err.starts_with("error: ") && err.lines().count() == 1,
             "{args:?}: {err}"
@@ -506,10 +480,7 @@ fn bad_renames_exit_2() {
         .assert()
         .code(2);
     assert!(stderr(&a).contains("is not VAR=VALUE"));
-    docvar(dir.path())
-        .args(["generate", "--check"])
-        .assert()
-        .code(0);
+    common::assert_out_fresh(dir.path());
 }
 
 /// A redirect list docvar would write over, holding other redirects, refuses the rename.
@@ -522,17 +493,9 @@ fn existing_redirect_list_with_other_content_is_refused() {
         "kind,from,to\nurl,/hand/,/written/\n",
     )
     .unwrap();
-    let before = tree(dir.path());
-    let a = docvar(dir.path())
-        .args(["rename", "psaas-appliance", "--slug", "edge"])
-        .assert()
-        .code(2);
-    let err = stderr(&a);
-    assert!(
-        err.starts_with(
-            "error: redirects/psaas-appliance-to-edge.csv: exists already with other redirects"
-        ),
-        "{err}"
+    refused(
+        dir.path(),
+        &["rename", "psaas-appliance", "--slug", "edge"],
+        "error: redirects/psaas-appliance-to-edge.csv: exists already with other redirects",
     );
-    assert!(tree(dir.path()) == before, "a refused rename changed files");
 }

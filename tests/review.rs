@@ -5,11 +5,7 @@ mod common;
 #[path = "common/schema.rs"]
 mod schema;
 
-use common::{docvar, project_copy, root};
-
-fn stdout(a: &assert_cmd::assert::Assert) -> String {
-    String::from_utf8(a.get_output().stdout.clone()).unwrap()
-}
+use common::{docvar, project_copy, root, stdout};
 
 #[test]
 fn sarif_has_one_result_per_hunk_and_passes_the_schema() {
@@ -118,16 +114,8 @@ fn drifted_copies(n: usize) -> (tempfile::TempDir, Vec<std::path::PathBuf>) {
 #[test]
 fn markdown_comment_stays_under_githubs_limit_with_60_drifted_copies() {
     let (_dir, files) = drifted_copies(60);
-    let a = docvar(&root())
-        .args([
-            "diff",
-            "--format",
-            "markdown",
-            "--page",
-            "roles-and-responsibilities",
-            "--variant",
-            "private-saas",
-        ])
+    let a = common::diff_roles(&root(), "private-saas")
+        .args(["--format", "markdown"])
         .args(&files)
         .env("GITHUB_SERVER_URL", "https://github.com")
         .env("GITHUB_REPOSITORY", "docs/site")
@@ -159,16 +147,8 @@ fn markdown_comment_stays_under_githubs_limit_with_60_drifted_copies() {
         out.matches("</details>").count()
     );
     // Without the budget, the same report would be far larger.
-    let full = docvar(&root())
-        .args([
-            "diff",
-            "--format",
-            "json",
-            "--page",
-            "roles-and-responsibilities",
-            "--variant",
-            "private-saas",
-        ])
+    let full = common::diff_roles(&root(), "private-saas")
+        .args(["--format", "json"])
         .args(&files)
         .assert()
         .code(1);

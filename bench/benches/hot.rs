@@ -12,11 +12,11 @@ use std::path::{Path, PathBuf};
 
 use divan::{black_box, Bencher};
 
-use docvar::document::Document;
 use docvar::drift::{self, CopyFormat, Options};
 use docvar::export;
 use docvar::project::Project;
 use docvar::render::Renderer;
+use docvar::Document;
 
 fn main() {
     divan::main();

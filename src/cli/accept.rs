@@ -1,13 +1,13 @@
 //! `docvar accept`: record the selected copies' current drift as known, in docvar-baseline.toml.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::ExitCode;
 
 use docvar::baseline;
 use docvar::report::terminal_safe as safe;
 
-use super::Result;
+use super::{CopySelection, Result};
 
 /// Shown after `docvar accept --help`.
 pub const EXAMPLES: &str = "\
@@ -21,15 +21,8 @@ Exit codes: 0 recorded, 2 error.";
 /// Arguments of `docvar accept`.
 #[derive(clap::Args)]
 pub struct Args {
-    /// Published copies whose drift to accept (default: the copies the variant files declare).
-    #[arg(value_name = "FILE")]
-    files: Vec<PathBuf>,
-    /// Only copies of this page.
-    #[arg(long, value_name = "NAME")]
-    page: Option<String>,
-    /// Only this product's copies.
-    #[arg(long, value_name = "SLUG")]
-    variant: Option<String>,
+    #[command(flatten)]
+    copies: CopySelection,
     /// Drop entries that match no drift any more (in the selected copies).
     #[arg(long)]
     prune: bool,
@@ -37,14 +30,7 @@ pub struct Args {
 
 /// Records the drift and lists what was added and pruned.
 pub fn run(root: &Path, args: Args, stdout: &mut dyn Write) -> Result<ExitCode> {
-    let report = super::diff::selected_report(
-        root,
-        super::diff::Selection {
-            files: args.files,
-            page: args.page,
-            variant: args.variant,
-        },
-    )?;
+    let report = super::diff::selected_report(root, args.copies)?;
     let old = baseline::load(root)?;
     let before = old.clone().unwrap_or_default();
     let new = baseline::record(old, &report, root, args.prune);

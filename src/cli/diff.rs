@@ -11,7 +11,7 @@ use docvar::project::Project;
 use docvar::render::Renderer;
 use docvar::report::{self, plural, Format};
 
-use super::{same_file_key, status, use_color, Result};
+use super::{same_file_key, status, use_color, CopySelection, Result};
 
 /// Shown after `docvar diff --help`.
 pub const EXAMPLES: &str = "\
@@ -28,16 +28,8 @@ Exit codes: 0 no drift, 1 drift found, 2 error.";
 /// Arguments of `docvar diff`.
 #[derive(clap::Args)]
 pub struct Args {
-    /// Published copies to check (default: the copies the variant files declare). A copy a
-    /// variant file declares needs no --page or --variant.
-    #[arg(value_name = "FILE")]
-    files: Vec<PathBuf>,
-    /// Page the FILEs are copies of; without FILEs, only the declared copies of this page.
-    #[arg(long, value_name = "NAME")]
-    page: Option<String>,
-    /// Product the FILEs belong to; without FILEs, only this product's declared copies.
-    #[arg(long, value_name = "SLUG")]
-    variant: Option<String>,
+    #[command(flatten)]
+    copies: CopySelection,
     /// Check every copy in a folder laid out like out/ (<slug>/<page>.md or .txt).
     #[arg(long, value_name = "DIR", conflicts_with = "files")]
     published: Option<PathBuf>,
@@ -67,22 +59,10 @@ pub struct Args {
     no_baseline: bool,
 }
 
-/// The copies `docvar accept` selects: the same FILE / --page / --variant rules as `diff`.
-pub struct Selection {
-    /// Published copies given on the command line.
-    pub files: Vec<PathBuf>,
-    /// Only copies of this page.
-    pub page: Option<String>,
-    /// Only this product's copies.
-    pub variant: Option<String>,
-}
-
 /// The drift of the copies `sel` selects, with the project's ignore patterns (for `accept`).
-pub fn selected_report(root: &Path, sel: Selection) -> Result<drift::Report> {
+pub fn selected_report(root: &Path, copies: CopySelection) -> Result<drift::Report> {
     let args = Args {
-        files: sel.files,
-        page: sel.page,
-        variant: sel.variant,
+        copies,
         published: None,
         as_format: None,
         strict_blank_lines: false,
@@ -100,10 +80,10 @@ pub fn selected_report(root: &Path, sel: Selection) -> Result<drift::Report> {
 fn check(root: &Path, args: &Args) -> Result<(Project, drift::Report)> {
     let project = Project::load(root)?;
     let renderer = Renderer::new(&project)?;
-    if let Some(p) = &args.page {
+    if let Some(p) = &args.copies.page {
         project.page(p)?;
     }
-    if let Some(v) = &args.variant {
+    if let Some(v) = &args.copies.variant {
         project.variant(v)?;
     }
     let copies = copies(&project, args)?;
@@ -115,7 +95,7 @@ fn check(root: &Path, args: &Args) -> Result<(Project, drift::Report)> {
         ..Default::default()
     }
     .with_ignores(&patterns)?;
-    let progress = docvar::progress::Progress::start(!args.quiet, "checking", copies.len());
+    let progress = docvar::Progress::start(!args.quiet, "checking", copies.len());
     let report = drift::check(
         &project,
         &renderer,
@@ -179,14 +159,14 @@ pub fn run(root: &Path, args: Args, stdout: &mut dyn Write) -> Result<ExitCode> 
 /// The copies to check: the FILEs given, a `--published` folder, or the declared ones.
 fn copies(project: &Project, args: &Args) -> Result<Vec<drift::PublishedCopy>> {
     let wanted = |c: &drift::PublishedCopy| {
-        args.page.as_ref().is_none_or(|p| *p == c.page)
-            && args.variant.as_ref().is_none_or(|v| *v == c.variant)
+        args.copies.page.as_ref().is_none_or(|p| *p == c.page)
+            && args.copies.variant.as_ref().is_none_or(|v| *v == c.variant)
     };
-    if !args.files.is_empty() {
+    if !args.copies.files.is_empty() {
         let declared = drift::declared_copies(project);
         let mut copies = Vec::new();
-        for f in &args.files {
-            let (page, variant) = match (&args.page, &args.variant) {
+        for f in &args.copies.files {
+            let (page, variant) = match (&args.copies.page, &args.copies.variant) {
                 (Some(p), Some(v)) => (p.clone(), v.clone()),
                 _ => {
                     let key = same_file_key(f);
@@ -194,7 +174,7 @@ fn copies(project: &Project, args: &Args) -> Result<Vec<drift::PublishedCopy>> {
                         .iter()
                         .find(|c| same_file_key(&c.path) == key && wanted(c))
                         .ok_or_else(|| {
-                            let of = match (&args.page, &args.variant) {
+                            let of = match (&args.copies.page, &args.copies.variant) {
                                 (Some(p), _) => format!(" for page {p:?}"),
                                 (_, Some(v)) => format!(" for variant {v:?}"),
                                 _ => String::new(),
@@ -224,7 +204,7 @@ fn copies(project: &Project, args: &Args) -> Result<Vec<drift::PublishedCopy>> {
         let mut copies = drift::declared_copies(project);
         copies.retain(|c| wanted(c));
         if copies.is_empty() {
-            return Err(Error::msg(if args.page.is_some() || args.variant.is_some() {
+            return Err(Error::msg(if args.copies.page.is_some() || args.copies.variant.is_some() {
                 "no published copies declared for the --page/--variant given"
             } else {
                 "no published copies to check"

@@ -23,10 +23,10 @@ pub struct Args {
 pub fn run(root: &Path, args: Args, stdout: &mut dyn Write) -> Result<ExitCode> {
     // The project's `max_file_size` when there is a readable docvar.toml, else the default.
     let limit = docvar::project::Config::load(root)
-        .map_or(docvar::fsguard::DEFAULT_MAX_FILE_SIZE, |c| c.max_file_size);
+        .map_or(docvar::DEFAULT_MAX_FILE_SIZE, |c| c.max_file_size);
     let mut texts = Vec::new();
     for f in &args.files {
-        texts.push(docvar::fsguard::read_text_limited(f, limit)?);
+        texts.push(docvar::read_text_limited(f, limit)?);
     }
     for t in texts {
         stdout.write_all(export::to(&t, args.to).as_bytes())?;

@@ -56,11 +56,8 @@ pub fn run(root: &Path, args: Args, stdout: &mut dyn Write) -> Result<ExitCode> 
         }
     }
     // A bar on stderr once a run passes a second (terminals only; --quiet hides it).
-    let progress = docvar::progress::Progress::start(
-        !quiet,
-        "rendering",
-        generate::page_count(&project, &sel),
-    );
+    let progress =
+        docvar::Progress::start(!quiet, "rendering", generate::page_count(&project, &sel));
     let planned = generate::plan(&project, &renderer, &sel, Some(progress.counter()))?;
     let out_dir = out.unwrap_or_else(|| project.out_dir());
     output::check_location(&project, &out_dir)?;

@@ -62,7 +62,7 @@ pub fn run(root: &Path, args: Args, stdout: &mut dyn Write) -> Result<ExitCode> 
     let mut copies = Vec::new();
     let mut published = Vec::new();
     for (i, file) in args.files.iter().enumerate() {
-        if docvar::fsguard::in_git_dir(&docvar::fsguard::resolve(file)) {
+        if docvar::in_git_dir(&docvar::resolve(file)) {
             return Err(
                 Error::in_file(file, "is inside .git/; docvar never reads it as a copy")
                     .help("pass published copies of the page")

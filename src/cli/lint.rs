@@ -9,7 +9,7 @@ use docvar::lint::{self, print};
 use docvar::project::Project;
 use docvar::render::Renderer;
 
-use super::{status, Result};
+use super::{status, PageSelection, Result};
 
 /// Shown after `docvar lint --help`.
 pub const EXAMPLES: &str = "\
@@ -28,12 +28,8 @@ Exit codes: 0 no findings, 1 findings, 2 bad input.";
 /// Arguments of `docvar lint`.
 #[derive(clap::Args)]
 pub struct Args {
-    /// Only this page (repeatable).
-    #[arg(long = "page", value_name = "NAME")]
-    pages: Vec<String>,
-    /// Only this variant (repeatable).
-    #[arg(long = "variant", value_name = "SLUG")]
-    variants: Vec<String>,
+    #[command(flatten)]
+    selection: PageSelection,
     /// Output format.
     #[arg(long, value_enum, default_value = "human")]
     format: print::Format,
@@ -41,10 +37,7 @@ pub struct Args {
 
 /// Prints the findings; exit 1 if there are any.
 pub fn run(root: &Path, args: Args, stdout: &mut dyn Write) -> Result<ExitCode> {
-    let sel = Selection {
-        variants: args.variants,
-        pages: args.pages,
-    };
+    let sel = Selection::from(args.selection);
     let project = Project::load(root)?;
     sel.validate(&project)?;
     let renderer = Renderer::new(&project)?;

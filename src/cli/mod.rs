@@ -17,6 +17,42 @@ use std::fmt::Display;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
+/// Which published copies a command works on (`diff`, `accept`, `promote`): the FILEs given,
+/// or the copies the variant files declare, narrowed by --page and --variant.
+#[derive(clap::Args)]
+pub struct CopySelection {
+    /// Published copies (default: the copies the variant files declare). A copy a variant file
+    /// declares needs no --page or --variant.
+    #[arg(value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// Page the FILEs are copies of; without FILEs, only the declared copies of this page.
+    #[arg(long, value_name = "NAME")]
+    pub page: Option<String>,
+    /// Product the FILEs belong to; without FILEs, only this product's declared copies.
+    #[arg(long, value_name = "SLUG")]
+    pub variant: Option<String>,
+}
+
+/// Which pages and variants a command covers (`lint`, `update`); none given = all.
+#[derive(clap::Args)]
+pub struct PageSelection {
+    /// Only this page (repeatable).
+    #[arg(long = "page", value_name = "NAME")]
+    pub pages: Vec<String>,
+    /// Only this variant (repeatable).
+    #[arg(long = "variant", value_name = "SLUG")]
+    pub variants: Vec<String>,
+}
+
+impl From<PageSelection> for docvar::generate::Selection {
+    fn from(s: PageSelection) -> Self {
+        docvar::generate::Selection {
+            variants: s.variants,
+            pages: s.pages,
+        }
+    }
+}
+
 /// Why a command failed: bad input (the library's error) or stdout refusing a write.
 pub enum Failure {
     /// Bad input or a failed file operation, reported as the library words it.

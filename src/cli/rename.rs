@@ -75,11 +75,8 @@ pub fn run(root: &Path, args: Args, stdout: &mut dyn Write) -> Result<ExitCode> 
         let planned = rename::render(&plan)?;
         for p in &planned {
             let old_rel = Path::new(&plan.slugs.0).join(p.rel.iter().skip(1).collect::<PathBuf>());
-            let old = docvar::fsguard::read_text_limited(
-                &out.join(&old_rel),
-                docvar::fsguard::DEFAULT_MAX_FILE_SIZE,
-            )
-            .unwrap_or_default();
+            let old = docvar::read_text_limited(&out.join(&old_rel), docvar::DEFAULT_MAX_FILE_SIZE)
+                .unwrap_or_default();
             let new = String::from_utf8_lossy(&p.bytes);
             if old != new {
                 let diff = similar::TextDiff::from_lines(old.as_str(), &*new);

@@ -4,12 +4,11 @@ use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
 
-use docvar::generate::Selection;
 use docvar::project::Project;
 use docvar::render::Renderer;
 use docvar::update;
 
-use super::{status, Result};
+use super::{status, PageSelection, Result};
 
 /// Shown after `docvar update --help`.
 pub const EXAMPLES: &str = "\
@@ -23,12 +22,8 @@ Exit codes: 0 merged or nothing to do, 1 conflicts written, 2 bad input.";
 /// Arguments of `docvar update`.
 #[derive(clap::Args)]
 pub struct Args {
-    /// Only copies of this page (repeatable).
-    #[arg(long = "page", value_name = "NAME")]
-    pages: Vec<String>,
-    /// Only copies for this variant (repeatable).
-    #[arg(long = "variant", value_name = "SLUG")]
-    variants: Vec<String>,
+    #[command(flatten)]
+    selection: PageSelection,
     /// Take the previous render from out/ at this git revision.
     #[arg(long = "base", value_name = "GIT_REF")]
     base: Option<String>,
@@ -42,10 +37,7 @@ pub fn run(root: &Path, args: Args, stdout: &mut dyn Write) -> Result<ExitCode> 
     let project = Project::load(root)?;
     let renderer = Renderer::new(&project)?;
     let req = update::Request {
-        selection: Selection {
-            variants: args.variants,
-            pages: args.pages,
-        },
+        selection: args.selection.into(),
         base_ref: args.base,
     };
     let plan = update::plan(&project, &renderer, &req)?;

@@ -28,9 +28,9 @@ use align::*;
 pub(crate) use align::{changed_columns, headers, location};
 use normalise::*;
 pub use normalise::{looks_like_markdown, normalise};
-pub use restore::restore;
+pub(crate) use restore::restore;
 use restore::*;
-pub use select::{check, copies_in_dir, declared_copies, read_copy, read_copy_limited};
+pub use select::{check, copies_in_dir, declared_copies, read_copy_limited};
 use words::*;
 pub use words::{line_diff, tokens, word_diff};
 
@@ -407,7 +407,7 @@ pub struct Analysis {
     pub expected_text: String,
     /// The copy as given.
     pub published_text: String,
-    /// The copy with only its drift replaced (see [`restore`]); empty when clean.
+    /// The copy with only its drift replaced (see `restore`); empty when clean.
     pub fixed_text: String,
     /// The format the copy was compared in: a `.txt` copy that is really Markdown is
     /// compared as Markdown.

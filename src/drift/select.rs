@@ -67,12 +67,7 @@ pub fn copies_in_dir(project: &Project, dir: &Path) -> Result<Vec<PublishedCopy>
     Ok(copies)
 }
 
-/// Reads a published copy: text, UTF-8, not binary.
-pub fn read_copy(path: &Path) -> Result<String> {
-    read_copy_limited(path, crate::fsguard::DEFAULT_MAX_FILE_SIZE)
-}
-
-/// [`read_copy`] of a regular file of at most `limit` bytes.
+/// Reads a published copy (text, UTF-8, not binary): a regular file of at most `limit` bytes.
 pub fn read_copy_limited(path: &Path, limit: u64) -> Result<String> {
     let bytes = crate::fsguard::read_regular(path, limit)?;
     if let Some(off) = bytes.iter().position(|&b| b == 0) {

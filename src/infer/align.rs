@@ -254,20 +254,28 @@ pub(super) fn align_tokens(
         Some(deadline),
     );
     for op in ops {
-        if let DiffOp::Equal {
-            old_index,
-            new_index,
-            len,
-        } = op
-        {
-            for k in 0..len {
-                a.matches[bt.start + old_index + k] = (ct.start + new_index + k) as u32;
+        if let DiffOp::Equal { .. } = op {
+            for (i, j) in equal_pairs(&op) {
+                a.matches[bt.start + i] = (ct.start + j) as u32;
             }
         } else {
             let o = op.old_range();
             a.hunks.push((bt.start + o.start, bt.start + o.end));
         }
     }
+}
+
+/// The (old, new) index pairs an `Equal` op matches; none for any other op.
+pub(super) fn equal_pairs(op: &DiffOp) -> impl Iterator<Item = (usize, usize)> {
+    let (old, new, len) = match *op {
+        DiffOp::Equal {
+            old_index,
+            new_index,
+            len,
+        } => (old_index, new_index, len),
+        _ => (0, 0, 0),
+    };
+    (0..len).map(move |k| (old + k, new + k))
 }
 
 /// One segment of every copy, aligned, with its slots.

@@ -47,15 +47,8 @@ pub(super) fn decompose(texts: &[&str]) -> Vec<Vec<Vec<String>>> {
     for t in &toks[1..] {
         let mut m = vec![NONE; nb];
         for op in capture_diff_slices(Algorithm::Myers, &toks[0], t) {
-            if let DiffOp::Equal {
-                old_index,
-                new_index,
-                len,
-            } = op
-            {
-                for k in 0..len {
-                    m[old_index + k] = (new_index + k) as u32;
-                }
+            for (i, j) in equal_pairs(&op) {
+                m[i] = j as u32;
             }
         }
         maps.push(m);

@@ -2,7 +2,7 @@
 //! of one page.
 //!
 //! The analysis ([`infer`]) is pure: strings in, an [`Inferred`] out. Writing the template and
-//! the variant files ([`plan`], [`write`]) and the drift report of the result
+//! the variant files ([`plan`], [`write()`]) and the drift report of the result
 //! ([`drift_report`]) sit apart from it.
 //!
 //! How it works:

@@ -6,8 +6,8 @@
 //! (variant file, out/ folders, `redirects/`) for links, collisions and permissions before the
 //! first write, and undoes what it wrote if a later step fails.
 //!
-//! By stage: [`names`] finds the variables holding the name and their new values, [`plan`]
-//! works out the whole rename, [`redirects`] builds the redirect list, [`apply`] writes it.
+//! By stage: `names` finds the variables holding the name and their new values, [`plan`]
+//! works out the whole rename, `redirects` builds the redirect list, [`apply`] writes it.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -56,7 +56,7 @@ pub struct Request {
     pub new_slug: Option<String>,
     /// New `section` (URL section).
     pub section: Option<String>,
-    /// Explicit new values (`--set VAR=VALUE`): set in [vars] and every page override of VAR.
+    /// Explicit new values (`--set VAR=VALUE`): set in `[vars]` and every page override of VAR.
     pub set: Vec<(String, String)>,
 }
 
@@ -129,7 +129,7 @@ pub struct Plan {
 impl Plan {
     /// The redirect list's files: `redirects/<old-slug>-to-<new-slug>.csv` and `.json`, or
     /// `redirects/<slug>-<old-section>-to-<new-section>.*` when only the section changes.
-    pub fn redirect_paths(&self) -> Vec<PathBuf> {
+    pub(crate) fn redirect_paths(&self) -> Vec<PathBuf> {
         if self.redirects.is_empty() {
             return Vec::new();
         }

@@ -20,15 +20,7 @@ pub fn escape_property(s: &str) -> String {
     escape_data(s).replace(':', "%3A").replace(',', "%2C")
 }
 
-/// `::warning file=…,line=…,endLine=…,title=…::…` lines.
-pub fn print(report: &Report) -> String {
-    let mut out = Vec::new();
-    // Writing to a Vec cannot fail.
-    let _ = write(report, &mut out);
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-/// [`print`] to `out`.
+/// Writes the annotations to `out`.
 pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     for page in &report.pages {
         let file = page.published.trim_start_matches("./");

@@ -6,7 +6,7 @@
 use std::collections::HashSet;
 
 use crate::drift::{CopyFormat, CopyStatus, Hunk, HunkKind, PageReport, Report, Word, WordOp};
-use crate::report::{location_text, note_text, plural, span};
+use crate::report::{checked_line, entities, location_text, note_text, plural, span};
 
 const STYLE: &str = r#"
 :root {
@@ -106,18 +106,11 @@ footer { margin-top: 2rem; color: var(--muted); font-size: .9em; }
 
 /// Escapes text for HTML content and attribute values.
 pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + s.len() / 8);
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
-    out
+    entities(s, |c, out| match c {
+        '"' => out.push_str("&quot;"),
+        '\'' => out.push_str("&#39;"),
+        c => out.push(c),
+    })
 }
 
 /// Lowercase ASCII letters and digits, everything else collapsed to single `-`.
@@ -356,11 +349,8 @@ pub fn print(report: &Report) -> String {
     out.push_str(STYLE);
     out.push_str("</style>\n</head>\n<body>\n<main>\n<h1>docvar drift report</h1>\n");
     out.push_str(&format!(
-        "<p class=\"lead\">{} checked: {} clean, {} drifted, {}.</p>\n",
-        plural(s.pages, "published copy"),
-        s.clean,
-        s.drifted,
-        plural(s.hunks, "hunk")
+        "<p class=\"lead\">{}.</p>\n",
+        checked_line(s, "published copy")
     ));
     summary_table(&mut out, report, &ids);
     if s.drifted == 0 {

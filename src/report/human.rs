@@ -4,7 +4,9 @@
 use std::io::{self, Write};
 
 use crate::drift::{CopyStatus, HunkKind, Report, WordOp};
-use crate::report::{elide, location_text, note_text, plural, span, terminal_safe as safe};
+use crate::report::{
+    checked_line, elide, location_text, note_text, plural, span, terminal_safe as safe,
+};
 
 struct Paint {
     on: bool,
@@ -20,15 +22,7 @@ impl Paint {
     }
 }
 
-/// The report for a terminal; `color` adds ANSI colours.
-pub fn print(report: &Report, color: bool) -> String {
-    let mut out = Vec::new();
-    // Writing to a Vec cannot fail.
-    let _ = write(report, color, &mut out);
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-/// [`print`] to `out`.
+/// Writes the terminal report to `out`; `color` adds ANSI colours.
 pub fn write(report: &Report, color: bool, out: &mut dyn Write) -> io::Result<()> {
     let paint = Paint { on: color };
     for p in &report.pages {
@@ -106,12 +100,5 @@ pub fn write(report: &Report, color: bool, out: &mut dyn Write) -> io::Result<()
         }
     }
     let s = &report.summary;
-    writeln!(
-        out,
-        "{} checked: {} clean, {} drifted, {}",
-        plural(s.pages, "copy"),
-        s.clean,
-        s.drifted,
-        plural(s.hunks, "hunk")
-    )
+    writeln!(out, "{}", checked_line(s, "copy"))
 }

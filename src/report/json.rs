@@ -67,15 +67,7 @@ fn hunk(h: &Hunk, accepted: Option<bool>) -> JsonHunk<'_> {
     }
 }
 
-/// Pretty-printed JSON with a final newline.
-pub fn print(report: &Report) -> String {
-    let mut out = Vec::new();
-    // Writing to a Vec cannot fail.
-    let _ = write(report, &mut out);
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-/// [`print`] to `out`.
+/// Writes pretty-printed JSON with a final newline to `out`.
 pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     let doc = JsonReport {
         schema: report.schema,

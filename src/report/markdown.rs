@@ -11,7 +11,9 @@ use std::fmt::Write as _;
 use std::io::{self, Write};
 
 use crate::drift::{CopyStatus, Hunk, HunkKind, PageReport, Report};
-use crate::report::{kind_name, location_text, marked, note_text, plural, span, Options};
+use crate::report::{
+    checked_line, entities, kind_name, location_text, marked, note_text, plural, span, Options,
+};
 
 /// Bytes (never fewer than characters) the comment may take before the rest is summarised;
 /// GitHub refuses comments over 65,536 characters, and the closing lines need room.
@@ -25,41 +27,30 @@ const HUNK_MAX: usize = 4_000;
 /// characters as entities, inline Markdown markers escaped, mentions broken, line breaks and
 /// controls flattened to spaces.
 pub fn inert(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + s.len() / 8);
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '|' => out.push_str("&#124;"),
-            // A zero-width space after `@` keeps `@team` from notifying anyone.
-            '@' => out.push_str("@&#8203;"),
-            '\\' | '`' | '*' | '_' | '[' | ']' | '~' | '!' | '$' | '#' => {
-                out.push('\\');
-                out.push(c);
-            }
-            c if c.is_control() => out.push(' '),
-            c => out.push(c),
+    entities(s, |c, out| match c {
+        '|' => out.push_str("&#124;"),
+        '\\' | '`' | '*' | '_' | '[' | ']' | '~' | '!' | '$' | '#' => {
+            out.push('\\');
+            out.push(c);
         }
-    }
-    out
+        c => inert_html_char(c, out),
+    })
 }
 
 /// Text for inside an HTML block (the `<summary>` line), where Markdown is not read and a
 /// backslash would show: HTML characters as entities, mentions broken, controls flattened.
 fn inert_html(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + s.len() / 8);
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '@' => out.push_str("@&#8203;"),
-            c if c.is_control() => out.push(' '),
-            c => out.push(c),
-        }
+    entities(s, inert_html_char)
+}
+
+/// One character of [`inert_html`] other than `&`, `<` and `>`.
+fn inert_html_char(c: char, out: &mut String) {
+    match c {
+        // A zero-width space after `@` keeps `@team` from notifying anyone.
+        '@' => out.push_str("@&#8203;"),
+        c if c.is_control() => out.push(' '),
+        c => out.push(c),
     }
-    out
 }
 
 /// Lines for inside a code block: split on every line break (CR too, which Markdown treats as
@@ -70,14 +61,6 @@ fn code_lines(s: &str) -> impl Iterator<Item = String> + '_ {
             .filter(|c| *c == '\t' || !c.is_control())
             .collect()
     })
-}
-
-/// The comment body.
-pub fn print(report: &Report) -> String {
-    let mut out = Vec::new();
-    // Writing to a Vec cannot fail.
-    let _ = write(report, &Options::default(), &mut out);
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// A copy's path, linked to the file on this commit when links are known.
@@ -141,18 +124,11 @@ fn hunk_text(p: &PageReport, h: &Hunk, opts: &Options) -> String {
     out
 }
 
-/// [`print`] to `out`, with links when `opts.links` is set.
+/// Writes the comment body to `out`, with links when `opts.links` is set.
 pub fn write(report: &Report, opts: &Options, out: &mut dyn Write) -> io::Result<()> {
     let s = &report.summary;
     let mut body = String::from("## docvar drift report\n\n");
-    let _ = write!(
-        body,
-        "{} checked: {} clean, {} drifted, {}.\n\n",
-        plural(s.pages, "published copy"),
-        s.clean,
-        s.drifted,
-        plural(s.hunks, "hunk")
-    );
+    let _ = write!(body, "{}.\n\n", checked_line(s, "published copy"));
     body.push_str(
         "| Page | Product | Copy | Status | Hunks | Similarity |\n|---|---|---|---|---:|---:|\n",
     );

@@ -4,20 +4,20 @@
 //! comments, `github` for workflow annotations, `sarif` for code scanning, `rdjsonl` for
 //! reviewdog. Text taken from copies is made inert for each format.
 
-pub mod github;
-pub mod html;
-pub mod human;
-pub mod json;
-pub mod markdown;
-pub mod rdjsonl;
-pub mod sarif;
-pub mod unified;
+pub(crate) mod github;
+mod html;
+mod human;
+mod json;
+mod markdown;
+mod rdjsonl;
+mod sarif;
+mod unified;
 
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use crate::document::BlockKind;
-use crate::drift::{Hunk, HunkKind, Location, Note, Report, Word, WordOp};
+use crate::drift::{Hunk, HunkKind, Location, Note, Report, Summary, Word, WordOp};
 
 /// Output format of `docvar diff` (its `--format` values, by clap).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -266,7 +266,7 @@ fn baseline_lines(report: &Report) -> Vec<String> {
     lines
 }
 
-/// [`write`] into a string; `color` applies to `human` only.
+/// [`write()`] into a string; `color` applies to `human` only.
 pub fn print(report: &Report, format: Format, color: bool) -> String {
     let mut out = Vec::new();
     let opts = Options {
@@ -279,7 +279,7 @@ pub fn print(report: &Report, format: Format, color: bool) -> String {
 }
 
 /// The hunk's kind as one word.
-pub fn kind_name(k: HunkKind) -> &'static str {
+pub(crate) fn kind_name(k: HunkKind) -> &'static str {
     match k {
         HunkKind::Changed => "changed",
         HunkKind::Added => "added",
@@ -333,7 +333,7 @@ pub fn location_text(h: &Hunk) -> String {
 }
 
 /// A location in a page, for a person (what [`location_text`] says without the hunk's kind).
-pub fn place_text(loc: &Location) -> String {
+pub(crate) fn place_text(loc: &Location) -> String {
     let mut parts = loc.section.clone();
     if loc.block.is_none() {
         parts.clear();
@@ -366,7 +366,7 @@ pub fn place_text(loc: &Location) -> String {
 }
 
 /// A note, for a person.
-pub fn note_text(n: &Note) -> String {
+pub(crate) fn note_text(n: &Note) -> String {
     match n {
         Note::Bom => "a UTF-8 byte-order mark was ignored".to_string(),
         Note::CrlfLineEndings { lines } => {
@@ -467,7 +467,7 @@ pub fn marked(words: &[Word], context: usize) -> String {
 }
 
 /// Shortens an unchanged run to `context` words at each side that touches a change.
-pub fn elide(text: &str, context: usize, first: bool, last: bool) -> String {
+pub(crate) fn elide(text: &str, context: usize, first: bool, last: bool) -> String {
     let words: Vec<&str> = text.split(' ').collect();
     let keep_head = if first { 0 } else { context };
     let keep_tail = if last { 0 } else { context };
@@ -481,6 +481,32 @@ pub fn elide(text: &str, context: usize, first: bool, last: bool) -> String {
         (_, 0) => format!("{head} …"),
         _ => format!("{head} … {tail}"),
     }
+}
+
+/// The run's total: "N <noun>s checked: N clean, N drifted, N hunks" (no full stop).
+pub(crate) fn checked_line(s: &Summary, noun: &str) -> String {
+    format!(
+        "{} checked: {} clean, {} drifted, {}",
+        plural(s.pages, noun),
+        s.clean,
+        s.drifted,
+        plural(s.hunks, "hunk")
+    )
+}
+
+/// `s` with `&`, `<` and `>` as entities and every other character as `other` writes it:
+/// the one escaping loop of the HTML and Markdown printers.
+pub(crate) fn entities(s: &str, mut other: impl FnMut(char, &mut String)) -> String {
+    let mut out = String::with_capacity(s.len() + s.len() / 8);
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            c => other(c, &mut out),
+        }
+    }
+    out
 }
 
 /// "1 hunk" / "2 hunks" / "2 copies".

@@ -107,3 +107,73 @@ pub fn tree_listing(dir: &Path) -> Vec<(String, &'static str, Vec<u8>)> {
     out.sort();
     out
 }
+
+/// A finished command's stdout as text.
+pub fn stdout(a: &assert_cmd::assert::Assert) -> String {
+    String::from_utf8(a.get_output().stdout.clone()).unwrap()
+}
+
+/// A finished command's stderr as text.
+pub fn stderr(a: &assert_cmd::assert::Assert) -> String {
+    String::from_utf8(a.get_output().stderr.clone()).unwrap()
+}
+
+/// Asserts that the failed run `a` (of `args`) printed no panic and exactly one error line
+/// (warnings aside) containing each of `want`; returns its stderr.
+pub fn one_error_line(args: &[&str], a: &assert_cmd::assert::Assert, want: &[&str]) -> String {
+    let stderr = stderr(a);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    let errors: Vec<&str> = stderr
+        .lines()
+        .filter(|l| !l.starts_with("warning:"))
+        .collect();
+    assert_eq!(errors.len(), 1, "one line expected: {stderr}");
+    for w in want {
+        assert!(errors[0].contains(w), "{args:?}: missing {w:?} in {stderr}");
+    }
+    stderr
+}
+
+/// Applies a unified diff to `text` (saved as `name`) with `git apply`, as a user would.
+pub fn git_apply(text: &str, name: &str, patch: &str) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join(name), text).unwrap();
+    std::fs::write(dir.path().join("fix.patch"), patch).unwrap();
+    let out = std::process::Command::new("git")
+        .args(["apply", "fix.patch"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "git apply failed: {}\n{patch}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(std::fs::read(dir.path().join(name)).unwrap()).unwrap()
+}
+
+/// Every page of the repository's project rendered for every variant.
+pub fn rendered_pages() -> Vec<String> {
+    let p = docvar::Project::load(&root()).unwrap();
+    let r = docvar::Renderer::new(&p).unwrap();
+    let mut out = Vec::new();
+    for v in &p.variants {
+        for page in &p.pages {
+            out.push(r.render(&page.name, v).unwrap());
+        }
+    }
+    out
+}
+
+/// `docvar diff` run from `dir` on copies of the roles page for `variant` (FILEs to follow).
+pub fn diff_roles(dir: &Path, variant: &str) -> Command {
+    let mut cmd = docvar(dir);
+    cmd.args(["diff", "--page", "roles-and-responsibilities"])
+        .args(["--variant", variant]);
+    cmd
+}
+
+/// Asserts that `generate --check` run from `dir` finds out/ fresh (exit 0).
+pub fn assert_out_fresh(dir: &Path) -> assert_cmd::assert::Assert {
+    docvar(dir).args(["generate", "--check"]).assert().code(0)
+}
