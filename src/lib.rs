@@ -14,10 +14,6 @@ pub mod error;
 pub mod export;
 pub mod frontmatter;
 pub mod fsguard;
-/// Panicking checks for the fuzz targets and regression tests (cargo feature `fuzzing`).
-#[cfg(feature = "fuzzing")]
-#[doc(hidden)]
-pub mod fuzzing;
 pub mod generate;
 pub mod html;
 pub mod infer;

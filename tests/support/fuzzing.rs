@@ -1,13 +1,17 @@
-//! The checks the fuzz targets (`fuzz/fuzz_targets/`) run on one input, here so that the
-//! regression tests (`tests/fuzz_regressions.rs`) replay exactly the same checks. Each panics
-//! when a law fails; none is used by docvar itself.
+//! The checks the fuzz targets (`fuzz/fuzz_targets/`) run on one input, shared with the
+//! regression tests (`tests/fuzz_regressions.rs`, `tests/drift_truth.rs`) so that they replay
+//! exactly the same checks. Each panics when a law fails. It is included by path (not part of
+//! the library), so library users never get it and `cargo test` builds docvar only once.
+
+// Each includer uses some of the checks.
+#![allow(dead_code)]
 
 use std::path::Path;
 
-use crate::document::Document;
-use crate::drift::{compare, normalise, CopyFormat, Options};
-use crate::export;
-use crate::project::parse_variant;
+use docvar::document::Document;
+use docvar::drift::{compare, normalise, CopyFormat, Options};
+use docvar::export;
+use docvar::project::parse_variant;
 
 /// Any text exports to plain text and to HTML without panicking.
 pub fn export_text(text: &str) {
