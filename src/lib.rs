@@ -14,10 +14,6 @@ pub mod error;
 pub mod export;
 mod frontmatter;
 mod fsguard;
-/// Panicking checks for the fuzz targets and regression tests (cargo feature `fuzzing`).
-#[cfg(feature = "fuzzing")]
-#[doc(hidden)]
-pub mod fuzzing;
 pub mod generate;
 mod html;
 pub mod infer;

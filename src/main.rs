@@ -96,10 +96,10 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let mut stdout = cli::Out::stdout();
-    let outcome = run(cli, &mut stdout).and_then(|code| {
-        stdout.flush()?;
-        Ok(code)
-    });
+    let outcome = run(cli, &mut stdout);
+    // What was printed before a failure goes out before the error line.
+    let flushed = stdout.flush();
+    let outcome = outcome.and_then(|code| flushed.map(|()| code).map_err(Failure::Write));
     match outcome {
         Ok(code) => code,
         Err(Failure::Docvar(e)) => {

@@ -471,7 +471,7 @@ fn load_variant(
 
 /// Parses and checks the text of a variant file read from `path`; `page_names` are the
 /// project's page templates (a `[pages.<name>]` table must name one of them).
-pub(crate) fn parse_variant(path: &Path, text: &str, page_names: &[&str]) -> Result<Variant> {
+pub fn parse_variant(path: &Path, text: &str, page_names: &[&str]) -> Result<Variant> {
     let source = text.to_string();
     let table = parse_toml(path, &source)?;
     for k in table.keys() {

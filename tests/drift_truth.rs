@@ -4,6 +4,8 @@
 //! comparison ignored; every one-edit mutation of every rendered page is found where it is.
 
 mod common;
+#[path = "support/fuzzing.rs"]
+mod fuzzing;
 
 use std::collections::BTreeSet;
 use std::time::Duration;
@@ -39,7 +41,7 @@ fn strict(text: &str) -> String {
 /// Looser still: also blank lines and the padding of pipe-table cells (`|a|` = `| a |`), which
 /// the block comparison does not see. A copy that differs even from this must never be clean.
 fn loose(text: &str) -> String {
-    docvar::fuzzing::loose(text).join("\n")
+    fuzzing::loose(text).join("\n")
 }
 
 fn char_boundary(s: &str, at: usize) -> usize {
@@ -558,7 +560,7 @@ proptest! {
         insert in "[-#*|<>`\\[\\]()!:\\n a-z]{0,6}",
     ) {
         let copy = edit(&page, at, len, &insert);
-        docvar::fuzzing::drift(&format!("{page}\0{copy}"));
+        fuzzing::drift(&format!("{page}\0{copy}"));
     }
 }
 

@@ -1,10 +1,13 @@
 //! Inputs the fuzz targets (fuzz/fuzz_targets/) once failed on, replayed through the same
-//! checks (`docvar::fuzzing`). Every file in tests/fuzz/ goes through every target's checks;
+//! checks (`tests/support/fuzzing.rs`). Every file in tests/fuzz/ goes through every target's checks;
 //! the file name (`<target>-<short-name>.bin`) says which target found it.
 
 use std::path::{Path, PathBuf};
 
-use docvar::fuzzing::{block_split, drift, export_text, variant_loader};
+#[path = "support/fuzzing.rs"]
+mod fuzzing;
+
+use fuzzing::{block_split, drift, export_text, variant_loader};
 
 fn inputs() -> Vec<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fuzz");

@@ -3,6 +3,8 @@
 //! that line and nowhere else.
 
 mod common;
+#[path = "support/fuzzing.rs"]
+mod fuzzing;
 
 use docvar::drift::{self, CopyFormat, Options};
 use docvar::export;
@@ -41,8 +43,8 @@ proptest! {
     fn export_and_block_split_never_panic(s in any::<String>()) {
         let _ = export::to_text(&s);
         let _ = export::to_html(&s);
-        docvar::fuzzing::html_reduce(&s);
-        docvar::fuzzing::block_split(&s);
+        fuzzing::html_reduce(&s);
+        fuzzing::block_split(&s);
     }
 
     #[test]

@@ -1,8 +1,11 @@
-//! See docvar::fuzzing::block_split (shared with tests/fuzz_regressions.rs).
+//! The checks of `block_split` in tests/support/fuzzing.rs (shared with tests/fuzz_regressions.rs).
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 
+#[path = "../../tests/support/fuzzing.rs"]
+mod fuzzing;
+
 fuzz_target!(|data: &[u8]| {
-    docvar::fuzzing::block_split(&String::from_utf8_lossy(data));
+    fuzzing::block_split(&String::from_utf8_lossy(data));
 });

@@ -1,8 +1,11 @@
-//! See docvar::fuzzing::drift (shared with tests/fuzz_regressions.rs).
+//! The checks of `drift` in tests/support/fuzzing.rs (shared with tests/fuzz_regressions.rs).
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 
+#[path = "../../tests/support/fuzzing.rs"]
+mod fuzzing;
+
 fuzz_target!(|data: &[u8]| {
-    docvar::fuzzing::drift(&String::from_utf8_lossy(data));
+    fuzzing::drift(&String::from_utf8_lossy(data));
 });

@@ -14,7 +14,7 @@ pub mod rename;
 pub mod update;
 
 use std::fmt::Display;
-use std::io::{self, Write};
+use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 /// Which published copies a command works on (`diff`, `accept`, `promote`): the FILEs given,
@@ -80,16 +80,45 @@ pub type Result<T> = std::result::Result<T, Failure>;
 /// not an error: the rest of the output is discarded and the command finishes as it would
 /// have (a `--fix` still fixes), with its own exit code. Any other write error propagates.
 pub struct Out {
-    inner: io::StdoutLock<'static>,
+    inner: Sink,
     closed: bool,
+}
+
+/// A terminal sees each line as it is printed; a pipe or file gets large writes, since a
+/// report can be hundreds of megabytes and line-buffered stdout made one syscall per line.
+enum Sink {
+    Terminal(io::StdoutLock<'static>),
+    Pipe(io::BufWriter<io::StdoutLock<'static>>),
 }
 
 impl Out {
     /// Locks stdout for the run.
     pub fn stdout() -> Self {
+        let lock = io::stdout().lock();
+        let inner = if lock.is_terminal() {
+            Sink::Terminal(lock)
+        } else {
+            Sink::Pipe(io::BufWriter::with_capacity(1 << 16, lock))
+        };
         Out {
-            inner: io::stdout().lock(),
+            inner,
             closed: false,
+        }
+    }
+}
+
+impl Write for Sink {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            Sink::Terminal(w) => w.write(buf),
+            Sink::Pipe(w) => w.write(buf),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match self {
+            Sink::Terminal(w) => w.flush(),
+            Sink::Pipe(w) => w.flush(),
         }
     }
 }
