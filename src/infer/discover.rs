@@ -251,13 +251,14 @@ pub(super) fn decompose(texts: &[&str]) -> Vec<Vec<Vec<String>>> {
 }
 
 /// How many slots a value tuple needs to be a variable rather than drift that happens to
-/// repeat. Values that differ only in spacing never are. Where all copies but one agree
+/// repeat. Values that differ only in spacing or case never are. Where all copies but one agree
 /// (`private-saas`, `appliance`, `appliance`), two slots could be one copy's editor making the
 /// same edit twice, so three are needed once there are four or more copies.
 pub(super) fn min_uses(t: &[String]) -> usize {
     let squash = |v: &String| v.split_whitespace().collect::<Vec<_>>().join(" ");
-    let first = squash(&t[0]);
-    if t.iter().all(|v| squash(v) == first) {
+    // Nor do values that differ only in case (`Tier`, `tier`): an edit, not a product.
+    let first = squash(&t[0]).to_lowercase();
+    if t.iter().all(|v| squash(v).to_lowercase() == first) {
         return usize::MAX;
     }
     let mut counts: HashMap<&str, usize> = HashMap::new();
@@ -269,6 +270,26 @@ pub(super) fn min_uses(t: &[String]) -> usize {
     } else {
         2
     }
+}
+
+/// Whether every value is the slug, or the product name the slug spells (`Private SaaS` for
+/// `private-saas`: the same words, any case), of a copy that has it (`appliance` in a copy of
+/// `customer-hosted` that kept the appliance section, as the appliance copy has it).
+pub(super) fn slugs_or_names(t: &[String], slugs: &[String]) -> bool {
+    let words = |s: &str| -> Vec<String> {
+        s.split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .map(str::to_lowercase)
+            .collect()
+    };
+    t.len() == slugs.len()
+        && t.iter().any(|v| *v != t[0])
+        && t.iter().all(|v| {
+            !v.is_empty()
+                && t.iter().zip(slugs).any(|(w, s)| {
+                    w == v && (v == s || (!words(v).is_empty() && words(v) == words(s)))
+                })
+        })
 }
 
 /// The variables: value tuples found in two or more slots, minus those the others explain.
@@ -302,8 +323,9 @@ pub(super) fn discover(slots: &[&Vec<&str>], slugs: &[String]) -> Vec<Vec<String
     }
     let mut cands: Vec<(Vec<String>, usize, usize)> = chosen
         .into_iter()
-        // The slugs themselves are a variable even where they occur once (`section: x`).
-        .filter(|(t, (c, _))| (*c >= min_uses(t) || t.as_slice() == slugs) && plain_values(t))
+        // The slugs or the products' names are a variable even where they occur once
+        // (`section: x`, `the Private Cloud dashboard`).
+        .filter(|(t, (c, _))| (*c >= min_uses(t) || slugs_or_names(t, slugs)) && plain_values(t))
         .map(|(t, (c, first))| (t.clone(), c, first))
         .collect();
     // Drop tuples the others explain, longest first.

@@ -111,6 +111,9 @@ pub struct Inferred {
     /// The copies mixed CRLF and LF line ends and were read with LF throughout (so `exact`
     /// reproduces them up to line ends, as `docvar diff` compares them).
     pub lf_line_ends: bool,
+    /// Some per-variant front matter had trailing spaces (`contentType: `) that docvar's YAML
+    /// does not write: `exact` reproduces those lines up to them, as `docvar diff` compares.
+    pub front_matter_trailing_spaces: bool,
     pieces: Vec<Part>,
 }
 
@@ -373,7 +376,7 @@ fn infer_sorted(
             });
         }
     }
-    let prep = prepare(&texts, !exact);
+    let prep = prepare(&texts);
     let segs: Vec<SegAlign> = prep.segments.iter().map(|s| SegAlign::new(s)).collect();
     let mut similarity = vec![1.0; n];
     for (c, sim) in similarity.iter_mut().enumerate().skip(1) {
@@ -562,6 +565,7 @@ fn infer_sorted(
         similarity,
         base: 0,
         lf_line_ends: false,
+        front_matter_trailing_spaces: prep.trailing_spaces,
         pieces,
     };
     inferred.emit();
@@ -586,29 +590,47 @@ fn widen_drift_to_lines<'a>(
     }
     let matched_all = |i: usize| seg.aligns.iter().all(|a| a.matches[i] != NONE);
     let line_of = |t: usize| toks.line_first.partition_point(|&f| f <= t) - 1;
+    // A fenced code block is one token: a slot touching it takes the whole block, fences
+    // included, and no variable inside (a command line cut in two is no template).
+    let fences = fenced_blocks(&toks.lines);
+    let fence_of = |r: &Range<usize>| -> Option<(usize, usize)> {
+        let (a, b) = (
+            line_of(r.start.min(len - 1)),
+            line_of(r.end.max(r.start + 1).min(len) - 1),
+        );
+        let hit: Vec<&(usize, usize)> = fences.iter().filter(|f| f.0 <= b && a <= f.1).collect();
+        Some((hit.first()?.0, hit.last()?.1))
+    };
+    let line_end = |t: usize| {
+        let next = toks.line_first[line_of(t) + 1];
+        if next > 0 && toks.toks[next - 1].contains('\n') {
+            next - 1
+        } else {
+            next
+        }
+    };
     let mut wide: Vec<(usize, usize)> = Vec::new();
     for (i, r) in slots.iter().enumerate() {
         // Spacing and line ends alone (CRLF in one copy, a final newline some copies lack)
         // stay where they are; a slot with a word in it is not spacing, even where only the
         // spaces around it differ (`ab`, `a b`): it would be an override of part of a line.
         let spacing = texts[i].iter().all(|t| blank(t));
-        if spacing || outs[i].matched.iter().all(|&m| m) {
+        let fence = if spacing { None } else { fence_of(r) };
+        if spacing || (fence.is_none() && outs[i].matched.iter().all(|&m| m)) {
             wide.push((r.start, r.end));
             continue;
         }
         let mut start = toks.line_first[line_of(r.start.min(len - 1))];
+        let mut last = r.end.max(r.start + 1).min(len) - 1;
+        if let Some((open, close)) = fence {
+            start = start.min(toks.line_first[open]);
+            // The closing fence's last token (an unclosed fence runs to the end).
+            last = last.max(toks.line_first[close + 1].max(1) - 1);
+        }
         while start > 0 && !matched_all(start - 1) {
             start = toks.line_first[line_of(start - 1)];
         }
-        let line_end = |t: usize| {
-            let next = toks.line_first[line_of(t) + 1];
-            if toks.toks[next - 1].contains('\n') {
-                next - 1
-            } else {
-                next
-            }
-        };
-        let mut end = line_end(r.end.max(r.start + 1).min(len) - 1);
+        let mut end = line_end(last);
         while end < len && (end < r.end || !matched_all(end)) {
             end = if end + 1 >= len {
                 len
@@ -619,14 +641,6 @@ fn widen_drift_to_lines<'a>(
         wide.push((start.min(r.start), end.max(r.end)));
     }
     let merged = union(wide);
-    if merged.len() == slots.len()
-        && merged
-            .iter()
-            .zip(slots.iter())
-            .all(|(m, r)| m.0 == r.start && m.1 == r.end)
-    {
-        return;
-    }
     let mut new_slots = Vec::new();
     let mut new_texts = Vec::new();
     let mut new_outs = Vec::new();
@@ -643,10 +657,15 @@ fn widen_drift_to_lines<'a>(
                 kept = Some((o, t));
             }
         }
-        let (o, t) = kept.unwrap_or_else(|| {
-            let t = seg.texts_of(&r);
-            (template_slot(&t, vars), t)
-        });
+        let in_fence = fence_of(&r).is_some();
+        let (o, t) = match kept {
+            Some((o, t)) if !in_fence || t.iter().all(|x| blank(x)) => (o, t),
+            _ => {
+                let t = seg.texts_of(&r);
+                let no_vars: &[Vec<String>] = &[];
+                (template_slot(&t, if in_fence { no_vars } else { vars }), t)
+            }
+        };
         new_slots.push(r);
         new_texts.push(t);
         new_outs.push(o);
@@ -654,6 +673,30 @@ fn widen_drift_to_lines<'a>(
     *slots = new_slots;
     *texts = new_texts;
     *outs = new_outs;
+}
+
+/// Fenced code blocks (```` ``` ```` or `~~~`, any indent) as inclusive line ranges; an
+/// unclosed one runs to the last line.
+fn fenced_blocks(lines: &[&str]) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut open: Option<(usize, &str)> = None;
+    for (i, l) in lines.iter().enumerate() {
+        let t = l.trim_start();
+        match open {
+            Some((a, f)) if t.starts_with(f) && t[f.len()..].trim().trim_start_matches(f.chars().next().unwrap_or('`')).is_empty() => {
+                out.push((a, i));
+                open = None;
+            }
+            Some(_) => {}
+            None if t.starts_with("```") => open = Some((i, "```")),
+            None if t.starts_with("~~~") => open = Some((i, "~~~")),
+            None => {}
+        }
+    }
+    if let Some((a, _)) = open {
+        out.push((a, lines.len().saturating_sub(1)));
+    }
+    out
 }
 
 fn round4(x: f64) -> f64 {
