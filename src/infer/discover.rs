@@ -272,9 +272,10 @@ pub(super) fn min_uses(t: &[String]) -> usize {
     }
 }
 
-/// Whether every value is the slug, or the product name the slug spells (`Private SaaS` for
-/// `private-saas`: the same words, any case), of a copy that has it (`appliance` in a copy of
-/// `customer-hosted` that kept the appliance section, as the appliance copy has it).
+/// Whether every value is its copy's slug, or the product name the slug spells (`Private SaaS`
+/// for `private-saas`: the same words, any case). A slug may also be another copy's that has
+/// it too (`appliance` in a `customer-hosted` copy that kept the appliance section); a name may
+/// not (`Appliance` in a `psaas-appliance` copy is one copy's edit).
 pub(super) fn slugs_or_names(t: &[String], slugs: &[String]) -> bool {
     let words = |s: &str| -> Vec<String> {
         s.split(|c: char| !c.is_alphanumeric())
@@ -282,13 +283,11 @@ pub(super) fn slugs_or_names(t: &[String], slugs: &[String]) -> bool {
             .map(str::to_lowercase)
             .collect()
     };
+    let own = |v: &String, s: &String| v == s || (!words(v).is_empty() && words(v) == words(s));
     t.len() == slugs.len()
         && t.iter().any(|v| *v != t[0])
-        && t.iter().all(|v| {
-            !v.is_empty()
-                && t.iter().zip(slugs).any(|(w, s)| {
-                    w == v && (v == s || (!words(v).is_empty() && words(v) == words(s)))
-                })
+        && t.iter().zip(slugs).all(|(v, s)| {
+            own(v, s) || t.iter().zip(slugs).any(|(w, s2)| w == v && v == s2)
         })
 }
 
@@ -310,9 +309,13 @@ pub(super) fn discover(slots: &[&Vec<&str>], slugs: &[String]) -> Vec<Vec<String
             .iter()
             .filter_map(|opts| {
                 opts.iter()
-                    .fold(None, |best: Option<&Vec<String>>, t| match best {
-                        Some(b) if counts[b] >= counts[t] => Some(b),
-                        _ => Some(t),
+                    .fold(None, |best: Option<&Vec<String>>, t| {
+                        // A product's name or slug first, else the most frequent.
+                        let key = |x: &Vec<String>| (slugs_or_names(x, slugs), counts[x]);
+                        match best {
+                            Some(b) if key(b) >= key(t) => Some(b),
+                            _ => Some(t),
+                        }
                     })
             })
             .collect();

@@ -657,11 +657,15 @@ fn widen_drift_to_lines<'a>(
                 kept = Some((o, t));
             }
         }
-        let in_fence = fence_of(&r).is_some();
+        // Inside a block of the first copy, or holding one of another copy (which the
+        // template may take as the wording most copies share).
+        let t_now = seg.texts_of(&r);
+        let in_fence = fence_of(&r).is_some()
+            || t_now.iter().any(|x| !fenced_blocks(&x.split_inclusive('\n').collect::<Vec<_>>()).is_empty());
         let (o, t) = match kept {
             Some((o, t)) if !in_fence || t.iter().all(|x| blank(x)) => (o, t),
             _ => {
-                let t = seg.texts_of(&r);
+                let t = t_now;
                 let no_vars: &[Vec<String>] = &[];
                 (template_slot(&t, if in_fence { no_vars } else { vars }), t)
             }

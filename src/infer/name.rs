@@ -2,13 +2,23 @@
 
 use super::*;
 
-/// Lower-case ASCII words of `s` joined by `_`, at most `max` words ("Disaster Recovery" →
-/// `disaster_recovery`).
+/// Lower-case ASCII words of `s` joined by `_`, at most `max` words, small words (`the`, `a`,
+/// `of`, ...) left out where others remain ("Access the Dashboard" → `access_dashboard`).
 fn ident(s: &str, max: usize) -> String {
-    s.split(|c: char| !c.is_ascii_alphanumeric())
+    const SMALL: &[&str] = &[
+        "a", "an", "the", "to", "of", "for", "and", "or", "in", "on", "with", "by", "your", "you",
+        "is", "are", "be", "how", "at", "from", "this", "that", "it",
+    ];
+    let words: Vec<String> = s
+        .split(|c: char| !c.is_ascii_alphanumeric())
         .filter(|w| !w.is_empty())
-        .take(max)
         .map(|w| w.to_ascii_lowercase())
+        .collect();
+    let big: Vec<&String> = words.iter().filter(|w| !SMALL.contains(&w.as_str())).collect();
+    let pick: Vec<&String> = if big.is_empty() { words.iter().collect() } else { big };
+    pick.into_iter()
+        .take(max)
+        .cloned()
         .collect::<Vec<_>>()
         .join("_")
 }
@@ -32,7 +42,7 @@ impl Place {
         if let Some(open) = before.rfind('[').filter(|&o| !before[o..].contains(']')) {
             let close = after.find(']').unwrap_or(after.len());
             let text = format!("{} {}", &before[open + 1..], &after[..close]);
-            let id = ident(&text, 3);
+            let id = ident(&text, 2);
             if !id.is_empty() {
                 return Some(format!("{id}_link"));
             }
@@ -49,14 +59,14 @@ impl Place {
             let key = cells
                 .iter()
                 .map(|c| strip_tags(c))
-                .map(|c| ident(&c, 3))
+                .map(|c| ident(&c, 2))
                 .find(|c| !c.is_empty());
             if let Some(k) = key {
                 return Some(format!("{k}_row"));
             }
         }
         if t.starts_with('#') {
-            let id = ident(t, 3);
+            let id = ident(t, 2);
             if !id.is_empty() {
                 return Some(format!("{id}_heading"));
             }
@@ -97,7 +107,7 @@ fn contexts(pieces: &[Part]) -> Vec<Place> {
                 if i > 0 {
                     let t = line.trim_start();
                     if t.starts_with('#') {
-                        heading = ident(t, 3);
+                        heading = ident(t, 2);
                     }
                     line.clear();
                 }
@@ -240,7 +250,10 @@ pub(super) fn name_variables(
             // A term used in several places (`application` / `client`) is named after itself,
             // its capitalised form (`Application` / `Client`) after it with `_capitalised`.
             let term = ident(&vals[v][0], 3);
-            let base = if uses[v] >= 2 && !term.is_empty() {
+            let structural = pl.name().filter(|n| !n.ends_with("_heading"));
+            let base = if let Some(n) = structural {
+                n
+            } else if uses[v] >= 2 && !term.is_empty() {
                 let lower: Vec<String> = vals[v].iter().map(|x| x.to_lowercase()).collect();
                 let twin = order.iter().any(|&o| {
                     o != v
