@@ -175,7 +175,8 @@ fn check_laws(copies: &[(String, String)]) -> (usize, usize, usize, usize) {
     for r in [&plain, &exact] {
         let mut open = false;
         for line in r.template.split('\n') {
-            let fence = line.trim_start().starts_with("```") || line.trim_start().starts_with("~~~");
+            let fence =
+                line.trim_start().starts_with("```") || line.trim_start().starts_with("~~~");
             if open || fence {
                 for v in &r.variables {
                     assert!(
@@ -197,7 +198,11 @@ fn check_laws(copies: &[(String, String)]) -> (usize, usize, usize, usize) {
                 .lines()
                 .filter(|l| l.trim_start().starts_with("```") || l.trim_start().starts_with("~~~"))
                 .count();
-            assert!(fences % 2 == 0, "override {:?} = {v:?} cuts a code block", d.name);
+            assert!(
+                fences % 2 == 0,
+                "override {:?} = {v:?} cuts a code block",
+                d.name
+            );
         }
     }
     let written = exact.template.len()
@@ -311,7 +316,11 @@ fn render_group(g: &Group) -> Option<Vec<(String, String)>> {
         // Odd copies end their front matter with a key of their own, written with a trailing
         // space as real pages have it (`useCase: `). Not with CRLF: docvar's YAML has LF line
         // ends, so there the key stays text (an override).
-        let own_key = if i % 2 == 1 && !g.crlf[0] { "useCase: \n    - {{section}}\n" } else { "" };
+        let own_key = if i % 2 == 1 && !g.crlf[0] {
+            "useCase: \n    - {{section}}\n"
+        } else {
+            ""
+        };
         let mut t = format!(
             "---\ntitle: {{{{product}}}} overview\ncontentType: \ndescription: How the {{{{product}}}} runs\n{own_key}---\n\n# {{{{product}}}} overview\n",
         );
@@ -530,7 +539,10 @@ fn a_code_block_with_a_product_in_it_is_one_block() {
     let r = infer::infer("p", &copies, true).unwrap();
     assert_eq!(r.drift.len(), 1, "{}", r.template);
     assert!(r.template.contains("\n{{intro_code}}\n"), "{}", r.template);
-    assert_eq!(r.drift[0].values[1], "```bash\nauth0 edge backup\nauth0 edge restore\n```");
+    assert_eq!(
+        r.drift[0].values[1],
+        "```bash\nauth0 edge backup\nauth0 edge restore\n```"
+    );
 }
 
 #[test]
@@ -544,8 +556,14 @@ fn names_come_from_the_link_text_the_table_row_and_the_term() {
         )
     };
     let copies = [
-        ("cloud".to_string(), page("Cloud", "application", "Application", "basic", "Auth0 team")),
-        ("edge".to_string(), page("Edge", "client", "Client", "premium", "customer team")),
+        (
+            "cloud".to_string(),
+            page("Cloud", "application", "Application", "basic", "Auth0 team"),
+        ),
+        (
+            "edge".to_string(),
+            page("Edge", "client", "Client", "premium", "customer team"),
+        ),
     ];
     check_laws(&copies);
     let r = infer::infer("p", &copies, false).unwrap();

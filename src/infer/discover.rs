@@ -251,14 +251,13 @@ pub(super) fn decompose(texts: &[&str]) -> Vec<Vec<Vec<String>>> {
 }
 
 /// How many slots a value tuple needs to be a variable rather than drift that happens to
-/// repeat. Values that differ only in spacing or case never are. Where all copies but one agree
+/// repeat. Values that differ only in spacing never are. Where all copies but one agree
 /// (`private-saas`, `appliance`, `appliance`), two slots could be one copy's editor making the
 /// same edit twice, so three are needed once there are four or more copies.
 pub(super) fn min_uses(t: &[String]) -> usize {
     let squash = |v: &String| v.split_whitespace().collect::<Vec<_>>().join(" ");
-    // Nor do values that differ only in case (`Tier`, `tier`): an edit, not a product.
-    let first = squash(&t[0]).to_lowercase();
-    if t.iter().all(|v| squash(v).to_lowercase() == first) {
+    let first = squash(&t[0]);
+    if t.iter().all(|v| squash(v) == first) {
         return usize::MAX;
     }
     let mut counts: HashMap<&str, usize> = HashMap::new();
@@ -283,18 +282,42 @@ pub(super) fn slugs_or_names(t: &[String], slugs: &[String]) -> bool {
             .map(str::to_lowercase)
             .collect()
     };
-    let own = |v: &String, s: &String| v == s || (!words(v).is_empty() && words(v) == words(s));
+    // Words and the separators a slug or a name has, nothing else (`Cloud.` is a sentence's end).
+    let name_like = |v: &String| {
+        v.chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, ' ' | '-' | '_'))
+    };
+    let own = |v: &String, s: &String| {
+        v == s || (name_like(v) && !words(v).is_empty() && words(v) == words(s))
+    };
     t.len() == slugs.len()
         && t.iter().any(|v| *v != t[0])
-        && t.iter().zip(slugs).all(|(v, s)| {
-            own(v, s) || t.iter().zip(slugs).any(|(w, s2)| w == v && v == s2)
-        })
+        && t.iter()
+            .zip(slugs)
+            .all(|(v, s)| own(v, s) || t.iter().zip(slugs).any(|(w, s2)| w == v && v == s2))
 }
 
-/// The variables: value tuples found in two or more slots, minus those the others explain.
+/// The variables: value tuples found in two or more slots, or the products' names or slugs
+/// (`named`: slots widened to them), minus those the others explain.
 /// Returned most frequent first.
-pub(super) fn discover(slots: &[&Vec<&str>], slugs: &[String]) -> Vec<Vec<String>> {
-    let decomps: Vec<Vec<Vec<Vec<String>>>> = slots.par_iter().map(|t| decompose(t)).collect();
+pub(super) fn discover(
+    slots: &[&Vec<&str>],
+    slugs: &[String],
+    named: &[Vec<String>],
+) -> Vec<Vec<String>> {
+    let decomps: Vec<Vec<Vec<Vec<String>>>> = slots
+        .par_iter()
+        .map(|t| {
+            let mut d = decompose(t);
+            // A whole slot that is the slugs or names (`edge`, `one-edge`) is one value even
+            // where the copies share part of it.
+            let whole: Vec<String> = t.iter().map(|v| v.trim().to_string()).collect();
+            if slugs_or_names(&whole, slugs) && !d.iter().flatten().any(|o| *o == whole) {
+                d.push(vec![whole]);
+            }
+            d
+        })
+        .collect();
     let mut counts: HashMap<&Vec<String>, usize> = HashMap::new();
     for d in &decomps {
         let set: HashSet<&Vec<String>> = d.iter().flatten().collect();
@@ -308,21 +331,23 @@ pub(super) fn discover(slots: &[&Vec<&str>], slugs: &[String]) -> Vec<Vec<String
         let set: HashSet<&Vec<String>> = d
             .iter()
             .filter_map(|opts| {
-                opts.iter()
-                    .fold(None, |best: Option<&Vec<String>>, t| {
-                        // A product's name or slug first, else the most frequent.
-                        let key = |x: &Vec<String>| (slugs_or_names(x, slugs), counts[x]);
-                        match best {
-                            Some(b) if key(b) >= key(t) => Some(b),
-                            _ => Some(t),
-                        }
-                    })
+                opts.iter().fold(None, |best: Option<&Vec<String>>, t| {
+                    // A product's name or slug first, else the most frequent.
+                    let key = |x: &Vec<String>| (slugs_or_names(x, slugs), counts[x]);
+                    match best {
+                        Some(b) if key(b) >= key(t) => Some(b),
+                        _ => Some(t),
+                    }
+                })
             })
             .collect();
         for t in set {
             let e = chosen.entry(t).or_insert((0, k));
             e.0 += 1;
         }
+    }
+    for t in named {
+        chosen.entry(t).or_insert((1, decomps.len()));
     }
     let mut cands: Vec<(Vec<String>, usize, usize)> = chosen
         .into_iter()
@@ -348,6 +373,7 @@ pub(super) fn discover(slots: &[&Vec<&str>], slugs: &[String]) -> Vec<Vec<String
         let texts: Vec<&str> = cands[i].0.iter().map(String::as_str).collect();
         let mut budget = 2_000;
         let explained = !others.is_empty()
+            && !slugs_or_names(&cands[i].0, slugs)
             && (0..texts.len()).any(|from| {
                 Search::new(&texts, &others, from, texts.len(), true)
                     .run(&mut budget)

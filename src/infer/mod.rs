@@ -402,7 +402,17 @@ fn infer_sorted(
         .map(|s| s.slots.iter().map(|r| s.texts_of(r)).collect())
         .collect();
     let all_slots: Vec<&Vec<&str>> = slot_texts.iter().flatten().collect();
-    let vars = discover(&all_slots, &slugs);
+    // A product's name the copies share a word of (`Hub Edge`, `One Edge`) is a slot plus a
+    // few words around it: such widenings are offered to discovery as whole values.
+    let named: Vec<Vec<String>> = segs
+        .iter()
+        .flat_map(|seg| {
+            seg.slots
+                .iter()
+                .filter_map(|r| named_widening(seg, r, &slugs))
+        })
+        .collect();
+    let vars = discover(&all_slots, &slugs, &named);
     // Templating.
     let mut pieces = Vec::new();
     // The pieces without `exact`, so variables get the same names with and without it.
@@ -661,7 +671,9 @@ fn widen_drift_to_lines<'a>(
         // template may take as the wording most copies share).
         let t_now = seg.texts_of(&r);
         let in_fence = fence_of(&r).is_some()
-            || t_now.iter().any(|x| !fenced_blocks(&x.split_inclusive('\n').collect::<Vec<_>>()).is_empty());
+            || t_now
+                .iter()
+                .any(|x| !fenced_blocks(&x.split_inclusive('\n').collect::<Vec<_>>()).is_empty());
         let (o, t) = match kept {
             Some((o, t)) if !in_fence || t.iter().all(|x| blank(x)) => (o, t),
             _ => {
@@ -679,6 +691,50 @@ fn widen_drift_to_lines<'a>(
     *outs = new_outs;
 }
 
+/// Slot `r` widened by a few tokens on its line, when the widened values are the copies'
+/// product names or slugs (see [`discover::slugs_or_names`]).
+fn named_widening(seg: &SegAlign, r: &Range<usize>, slugs: &[String]) -> Option<Vec<String>> {
+    let toks = &seg.toks[0];
+    let matched_all = |i: usize| seg.aligns.iter().all(|a| a.matches[i] != NONE);
+    let mut lefts = vec![r.start];
+    let mut a = r.start;
+    while lefts.len() <= 2 * WIDEN_WORDS
+        && a > 0
+        && !toks.toks[a - 1].contains('\n')
+        && matched_all(a - 1)
+    {
+        a -= 1;
+        lefts.push(a);
+    }
+    let mut rights = vec![r.end];
+    let mut b = r.end;
+    while rights.len() <= 2 * WIDEN_WORDS
+        && b < toks.len()
+        && !toks.toks[b].contains('\n')
+        && matched_all(b)
+    {
+        b += 1;
+        rights.push(b);
+    }
+    for &a in &lefts {
+        for &b in &rights {
+            // The range's ends must sit next to tokens every copy has.
+            if (a > 0 && !matched_all(a - 1)) || (b < toks.len() && !matched_all(b)) {
+                continue;
+            }
+            let t: Vec<String> = seg
+                .texts_of(&(a..b))
+                .iter()
+                .map(|v| v.trim().to_string())
+                .collect();
+            if discover::slugs_or_names(&t, slugs) {
+                return Some(t);
+            }
+        }
+    }
+    None
+}
+
 /// Fenced code blocks (```` ``` ```` or `~~~`, any indent) as inclusive line ranges; an
 /// unclosed one runs to the last line.
 fn fenced_blocks(lines: &[&str]) -> Vec<(usize, usize)> {
@@ -687,7 +743,13 @@ fn fenced_blocks(lines: &[&str]) -> Vec<(usize, usize)> {
     for (i, l) in lines.iter().enumerate() {
         let t = l.trim_start();
         match open {
-            Some((a, f)) if t.starts_with(f) && t[f.len()..].trim().trim_start_matches(f.chars().next().unwrap_or('`')).is_empty() => {
+            Some((a, f))
+                if t.starts_with(f)
+                    && t[f.len()..]
+                        .trim()
+                        .trim_start_matches(f.chars().next().unwrap_or('`'))
+                        .is_empty() =>
+            {
                 out.push((a, i));
                 open = None;
             }

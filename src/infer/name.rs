@@ -14,8 +14,15 @@ fn ident(s: &str, max: usize) -> String {
         .filter(|w| !w.is_empty())
         .map(|w| w.to_ascii_lowercase())
         .collect();
-    let big: Vec<&String> = words.iter().filter(|w| !SMALL.contains(&w.as_str())).collect();
-    let pick: Vec<&String> = if big.is_empty() { words.iter().collect() } else { big };
+    let big: Vec<&String> = words
+        .iter()
+        .filter(|w| !SMALL.contains(&w.as_str()))
+        .collect();
+    let pick: Vec<&String> = if big.is_empty() {
+        words.iter().collect()
+    } else {
+        big
+    };
     pick.into_iter()
         .take(max)
         .cloned()
@@ -258,7 +265,10 @@ pub(super) fn name_variables(
                 let twin = order.iter().any(|&o| {
                     o != v
                         && vals[o] != vals[v]
-                        && vals[o].iter().map(|x| x.to_lowercase()).eq(lower.iter().cloned())
+                        && vals[o]
+                            .iter()
+                            .map(|x| x.to_lowercase())
+                            .eq(lower.iter().cloned())
                 });
                 if twin && vals[v][0].starts_with(char::is_uppercase) {
                     format!("{term}_capitalised")
@@ -308,7 +318,11 @@ pub(super) fn name_overrides(pieces: &[Part], variables: &[Variable], drift: &mu
             // An override holds whole lines: a fenced block is `<heading>_code`, a table row
             // `<row key>_row`, a heading `<its words>_heading`, else `<heading>_text`.
             let value = &drift[*d].values;
-            let first = value.iter().map(|v| v.trim_start()).find(|v| !v.is_empty()).unwrap_or("");
+            let first = value
+                .iter()
+                .map(|v| v.trim_start())
+                .find(|v| !v.is_empty())
+                .unwrap_or("");
             let section = if pl.heading.is_empty() {
                 "intro".to_string()
             } else {
@@ -319,18 +333,20 @@ pub(super) fn name_overrides(pieces: &[Part], variables: &[Variable], drift: &mu
                 before: first.lines().next().unwrap_or("").to_string(),
                 after: String::new(),
             };
-            let key = first
-                .split_once(':')
-                .map(|(k, _)| k)
-                .filter(|k| !k.is_empty() && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'));
+            let key = first.split_once(':').map(|(k, _)| k).filter(|k| {
+                !k.is_empty() && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+            });
             // Before `{{front_matter}}`: the front matter the copies share, a key per line.
             let in_front_matter = pieces[k..].contains(&Part::FrontMatter);
             let base = if let (Some(k), true) = (key, in_front_matter) {
                 format!("{}_front_matter", ident(k, 3))
             } else if first.starts_with("```") || first.starts_with("~~~") {
                 format!("{section}_code")
-            } else if first.starts_with('|') || first.starts_with("<tr") || first.starts_with("<td") {
-                line.name().filter(|n| n.ends_with("_row")).unwrap_or(format!("{section}_table"))
+            } else if first.starts_with('|') || first.starts_with("<tr") || first.starts_with("<td")
+            {
+                line.name()
+                    .filter(|n| n.ends_with("_row"))
+                    .unwrap_or(format!("{section}_table"))
             } else if first.starts_with('#') && !first.contains('\n') {
                 line.name().unwrap_or(format!("{section}_text"))
             } else {
