@@ -600,8 +600,9 @@ fn widen_drift_to_lines<'a>(
     }
     let matched_all = |i: usize| seg.aligns.iter().all(|a| a.matches[i] != NONE);
     let line_of = |t: usize| toks.line_first.partition_point(|&f| f <= t) - 1;
-    // A fenced code block is one token: a slot touching it takes the whole block, fences
-    // included, and no variable inside (a command line cut in two is no template).
+    // A fenced code block is one token for drift: a drifted slot touching it takes the whole
+    // block, fences included (a command cut in two is no template). A variable inside stays:
+    // its values are words on one line, so it cuts no block.
     let fences = fenced_blocks(&toks.lines);
     let fence_of = |r: &Range<usize>| -> Option<(usize, usize)> {
         let (a, b) = (
@@ -625,8 +626,13 @@ fn widen_drift_to_lines<'a>(
         // stay where they are; a slot with a word in it is not spacing, even where only the
         // spaces around it differ (`ab`, `a b`): it would be an override of part of a line.
         let spacing = texts[i].iter().all(|t| blank(t));
-        let fence = if spacing { None } else { fence_of(r) };
-        if spacing || (fence.is_none() && outs[i].matched.iter().all(|&m| m)) {
+        let explained = outs[i].matched.iter().all(|&m| m);
+        let fence = if spacing || explained {
+            None
+        } else {
+            fence_of(r)
+        };
+        if spacing || explained {
             wide.push((r.start, r.end));
             continue;
         }
@@ -667,21 +673,10 @@ fn widen_drift_to_lines<'a>(
                 kept = Some((o, t));
             }
         }
-        // Inside a block of the first copy, or holding one of another copy (which the
-        // template may take as the wording most copies share).
-        let t_now = seg.texts_of(&r);
-        let in_fence = fence_of(&r).is_some()
-            || t_now
-                .iter()
-                .any(|x| !fenced_blocks(&x.split_inclusive('\n').collect::<Vec<_>>()).is_empty());
-        let (o, t) = match kept {
-            Some((o, t)) if !in_fence || t.iter().all(|x| blank(x)) => (o, t),
-            _ => {
-                let t = t_now;
-                let no_vars: &[Vec<String>] = &[];
-                (template_slot(&t, if in_fence { no_vars } else { vars }), t)
-            }
-        };
+        let (o, t) = kept.unwrap_or_else(|| {
+            let t = seg.texts_of(&r);
+            (template_slot(&t, vars), t)
+        });
         new_slots.push(r);
         new_texts.push(t);
         new_outs.push(o);
