@@ -691,28 +691,25 @@ fn widen_drift_to_lines<'a>(
 fn named_widening(seg: &SegAlign, r: &Range<usize>, slugs: &[String]) -> Option<Vec<String>> {
     let toks = &seg.toks[0];
     let matched_all = |i: usize| seg.aligns.iter().all(|a| a.matches[i] != NONE);
-    let mut lefts = vec![r.start];
+    // Inside the slot too: a slot grown over a shared word (`Edge and` vs `and`) may hold
+    // only part of the name; and across a neighbouring slot (`Private Cloud Edge`, `Appliance
+    // Cloud Private`: two slots around `Cloud`).
+    let mut lefts: Vec<usize> = (r.start + 1..r.end).rev().collect();
+    lefts.push(r.start);
     let mut a = r.start;
-    while lefts.len() <= 2 * WIDEN_WORDS
-        && a > 0
-        && !toks.toks[a - 1].contains('\n')
-        && matched_all(a - 1)
-    {
+    while r.start - a < 2 * WIDEN_WORDS && a > 0 && !toks.toks[a - 1].contains('\n') {
         a -= 1;
         lefts.push(a);
     }
-    let mut rights = vec![r.end];
+    let mut rights: Vec<usize> = (r.start + 1..r.end).collect();
+    rights.push(r.end);
     let mut b = r.end;
-    while rights.len() <= 2 * WIDEN_WORDS
-        && b < toks.len()
-        && !toks.toks[b].contains('\n')
-        && matched_all(b)
-    {
+    while b - r.end < 2 * WIDEN_WORDS && b < toks.len() && !toks.toks[b].contains('\n') {
         b += 1;
         rights.push(b);
     }
     for &a in &lefts {
-        for &b in &rights {
+        for &b in rights.iter().filter(|&&b| b > a) {
             // The range's ends must sit next to tokens every copy has.
             if (a > 0 && !matched_all(a - 1)) || (b < toks.len() && !matched_all(b)) {
                 continue;
