@@ -19,7 +19,7 @@
 //! 4. Templating: each slot becomes literal text and variable references that reproduce every
 //!    copy. A slot that no such text reproduces is drift: the wording most copies share wins
 //!    (ties: the first copy), or with `exact` the differing span becomes a per-variant
-//!    `drift_N` override.
+//!    override named after where it is (see `name.rs`).
 
 mod align;
 mod discover;
@@ -67,7 +67,7 @@ const ALIGN_BUDGET: Duration = Duration::from_secs(5);
 /// A variable found in the copies.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Variable {
-    /// Its name in the template (`product`, `product_title`, `section`, `product_2`, ...).
+    /// Its name in the template (`product`, `product_title`, `section`, `guide_link`, ...).
     pub name: String,
     /// Its value in each copy, in input order.
     pub values: Vec<String>,
