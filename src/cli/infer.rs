@@ -190,6 +190,12 @@ fn print(w: &mut dyn Write, args: &Args, inferred: &Inferred, plan: &Plan) -> io
             "  the copies mix CRLF and LF line ends: the template uses LF"
         )?;
     }
+    if inferred.front_matter_trailing_spaces {
+        writeln!(
+            w,
+            "  front matter keys with trailing spaces are written without them"
+        )?;
+    }
     if !args.exact && !inferred.drift.is_empty() {
         writeln!(
             w,

@@ -6,6 +6,8 @@ pub(super) struct Prepared<'a> {
     /// `[segment][copy]`: one segment, or the front matter up to the closing fence and the rest.
     pub(super) segments: Vec<Vec<&'a str>>,
     pub(super) front_matter: Vec<toml::Table>,
+    /// A per-variant key's raw text had trailing spaces docvar's YAML does not write.
+    pub(super) trailing_spaces: bool,
 }
 
 pub(super) fn line_starts(text: &str) -> Vec<usize> {
@@ -14,13 +16,15 @@ pub(super) fn line_starts(text: &str) -> Vec<usize> {
     v
 }
 
-/// With `lenient`, a key whose raw text differs from docvar's YAML only in trailing spaces
-/// (`contentType: `) still becomes per-variant front matter (`docvar diff` ignores them).
-pub(super) fn prepare<'a>(texts: &[&'a str], lenient: bool) -> Prepared<'a> {
+/// A key whose raw text differs from docvar's YAML only in trailing spaces (`contentType: `)
+/// still becomes per-variant front matter (`docvar diff` ignores them), with and without
+/// `exact`: raw YAML in an override would be worse than a trailing space lost.
+pub(super) fn prepare<'a>(texts: &[&'a str]) -> Prepared<'a> {
     let n = texts.len();
     let whole = || Prepared {
         segments: vec![texts.to_vec()],
         front_matter: vec![toml::Table::new(); n],
+        trailing_spaces: false,
     };
     let splits: Vec<frontmatter::FrontMatter> = match texts
         .iter()
@@ -39,6 +43,7 @@ pub(super) fn prepare<'a>(texts: &[&'a str], lenient: bool) -> Prepared<'a> {
     let mut head = Vec::new();
     let mut tail = Vec::new();
     let mut tables = Vec::new();
+    let mut trailing_spaces = false;
     for (text, fm) in texts.iter().zip(&splits) {
         let starts = line_starts(text);
         let at = |line: usize| starts.get(line - 1).copied().unwrap_or(text.len());
@@ -47,14 +52,18 @@ pub(super) fn prepare<'a>(texts: &[&'a str], lenient: bool) -> Prepared<'a> {
         let mut k = fm.entries.len();
         let mut table = Vec::new();
         let mut seen = HashSet::new();
+        let mut trimmed = false;
         while k > 0 {
             let e = &fm.entries[k - 1];
             if everywhere.contains(e.key.as_str()) || !seen.insert(e.key.clone()) {
                 break;
             }
             let raw = &text[at(e.lines[0])..at(e.lines[1] + 1)];
-            match yaml_value(e, raw, lenient) {
-                Some(v) => table.push((e.key.clone(), v)),
+            match yaml_value(e, raw) {
+                Some((v, exact)) => {
+                    trimmed |= !exact;
+                    table.push((e.key.clone(), v))
+                }
                 None => break,
             }
             k -= 1;
@@ -64,6 +73,7 @@ pub(super) fn prepare<'a>(texts: &[&'a str], lenient: bool) -> Prepared<'a> {
             k = fm.entries.len();
             table.clear();
         }
+        trailing_spaces |= trimmed && !table.is_empty();
         table.reverse();
         let cut = if k < fm.entries.len() {
             at(fm.entries[k].lines[0])
@@ -77,12 +87,14 @@ pub(super) fn prepare<'a>(texts: &[&'a str], lenient: bool) -> Prepared<'a> {
     Prepared {
         segments: vec![head, tail],
         front_matter: tables,
+        trailing_spaces,
     }
 }
 
 /// The TOML value of a front-matter entry, when [`frontmatter::to_yaml`] writes it back as
-/// exactly `raw` (scalars, lists of scalars, one level of nested keys).
-pub(super) fn yaml_value(e: &frontmatter::Entry, raw: &str, lenient: bool) -> Option<toml::Value> {
+/// `raw` up to trailing spaces (scalars, lists of scalars, one level of nested keys), and
+/// whether it writes it back exactly.
+pub(super) fn yaml_value(e: &frontmatter::Entry, raw: &str) -> Option<(toml::Value, bool)> {
     let mut lines = e.value.split('\n');
     let first = lines.next().unwrap_or("");
     let rest: Vec<&str> = lines.collect();
@@ -111,7 +123,11 @@ pub(super) fn yaml_value(e: &frontmatter::Entry, raw: &str, lenient: bool) -> Op
             .join("\n")
     };
     let written = frontmatter::to_yaml(&t);
-    (written == raw || (lenient && trim(&written) == trim(raw))).then_some(value)
+    if written == raw {
+        Some((value, true))
+    } else {
+        (trim(&written) == trim(raw)).then_some((value, false))
+    }
 }
 
 pub(super) fn scalar(s: &str) -> toml::Value {

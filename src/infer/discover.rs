@@ -264,10 +264,53 @@ pub(super) fn min_uses(t: &[String]) -> usize {
     }
 }
 
-/// The variables: value tuples found in two or more slots, minus those the others explain.
+/// Whether every value is its copy's slug, or the product name the slug spells (`Private SaaS`
+/// for `private-saas`: the same words, any case). A slug may also be another copy's that has
+/// it too (`appliance` in a `customer-hosted` copy that kept the appliance section); a name may
+/// not (`Appliance` in a `psaas-appliance` copy is one copy's edit).
+pub(super) fn slugs_or_names(t: &[String], slugs: &[String]) -> bool {
+    let words = |s: &str| -> Vec<String> {
+        s.split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .map(str::to_lowercase)
+            .collect()
+    };
+    // Words and the separators a slug or a name has, nothing else (`Cloud.` is a sentence's end).
+    let name_like = |v: &String| {
+        v.chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, ' ' | '-' | '_'))
+    };
+    let own = |v: &String, s: &String| {
+        v == s || (name_like(v) && !words(v).is_empty() && words(v) == words(s))
+    };
+    t.len() == slugs.len()
+        && t.iter().any(|v| *v != t[0])
+        && t.iter()
+            .zip(slugs)
+            .all(|(v, s)| own(v, s) || t.iter().zip(slugs).any(|(w, s2)| w == v && v == s2))
+}
+
+/// The variables: value tuples found in two or more slots, or the products' names or slugs
+/// (`named`: slots widened to them), minus those the others explain.
 /// Returned most frequent first.
-pub(super) fn discover(slots: &[&Vec<&str>], slugs: &[String]) -> Vec<Vec<String>> {
-    let decomps: Vec<Vec<Vec<Vec<String>>>> = slots.par_iter().map(|t| decompose(t)).collect();
+pub(super) fn discover(
+    slots: &[&Vec<&str>],
+    slugs: &[String],
+    named: &[Vec<String>],
+) -> Vec<Vec<String>> {
+    let decomps: Vec<Vec<Vec<Vec<String>>>> = slots
+        .par_iter()
+        .map(|t| {
+            let mut d = decompose(t);
+            // A whole slot that is the slugs or names (`edge`, `one-edge`) is one value even
+            // where the copies share part of it.
+            let whole: Vec<String> = t.iter().map(|v| v.trim().to_string()).collect();
+            if slugs_or_names(&whole, slugs) && !d.iter().flatten().any(|o| *o == whole) {
+                d.push(vec![whole]);
+            }
+            d
+        })
+        .collect();
     let mut counts: HashMap<&Vec<String>, usize> = HashMap::new();
     for d in &decomps {
         let set: HashSet<&Vec<String>> = d.iter().flatten().collect();
@@ -281,11 +324,14 @@ pub(super) fn discover(slots: &[&Vec<&str>], slugs: &[String]) -> Vec<Vec<String
         let set: HashSet<&Vec<String>> = d
             .iter()
             .filter_map(|opts| {
-                opts.iter()
-                    .fold(None, |best: Option<&Vec<String>>, t| match best {
-                        Some(b) if counts[b] >= counts[t] => Some(b),
+                opts.iter().fold(None, |best: Option<&Vec<String>>, t| {
+                    // A product's name or slug first, else the most frequent.
+                    let key = |x: &Vec<String>| (slugs_or_names(x, slugs), counts[x]);
+                    match best {
+                        Some(b) if key(b) >= key(t) => Some(b),
                         _ => Some(t),
-                    })
+                    }
+                })
             })
             .collect();
         for t in set {
@@ -293,10 +339,14 @@ pub(super) fn discover(slots: &[&Vec<&str>], slugs: &[String]) -> Vec<Vec<String
             e.0 += 1;
         }
     }
+    for t in named {
+        chosen.entry(t).or_insert((1, decomps.len()));
+    }
     let mut cands: Vec<(Vec<String>, usize, usize)> = chosen
         .into_iter()
-        // The slugs themselves are a variable even where they occur once (`section: x`).
-        .filter(|(t, (c, _))| (*c >= min_uses(t) || t.as_slice() == slugs) && plain_values(t))
+        // The slugs or the products' names are a variable even where they occur once
+        // (`section: x`, `the Private Cloud dashboard`).
+        .filter(|(t, (c, _))| (*c >= min_uses(t) || slugs_or_names(t, slugs)) && plain_values(t))
         .map(|(t, (c, first))| (t.clone(), c, first))
         .collect();
     // Drop tuples the others explain, longest first.
@@ -316,6 +366,7 @@ pub(super) fn discover(slots: &[&Vec<&str>], slugs: &[String]) -> Vec<Vec<String
         let texts: Vec<&str> = cands[i].0.iter().map(String::as_str).collect();
         let mut budget = 2_000;
         let explained = !others.is_empty()
+            && !slugs_or_names(&cands[i].0, slugs)
             && (0..texts.len()).any(|from| {
                 Search::new(&texts, &others, from, texts.len(), true)
                     .run(&mut budget)

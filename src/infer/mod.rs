@@ -19,7 +19,7 @@
 //! 4. Templating: each slot becomes literal text and variable references that reproduce every
 //!    copy. A slot that no such text reproduces is drift: the wording most copies share wins
 //!    (ties: the first copy), or with `exact` the differing span becomes a per-variant
-//!    `drift_N` override.
+//!    override named after where it is (see `name.rs`).
 
 mod align;
 mod discover;
@@ -67,7 +67,7 @@ const ALIGN_BUDGET: Duration = Duration::from_secs(5);
 /// A variable found in the copies.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Variable {
-    /// Its name in the template (`product`, `product_title`, `section`, `product_2`, ...).
+    /// Its name in the template (`product`, `product_title`, `section`, `guide_link`, ...).
     pub name: String,
     /// Its value in each copy, in input order.
     pub values: Vec<String>,
@@ -111,6 +111,9 @@ pub struct Inferred {
     /// The copies mixed CRLF and LF line ends and were read with LF throughout (so `exact`
     /// reproduces them up to line ends, as `docvar diff` compares them).
     pub lf_line_ends: bool,
+    /// Some per-variant front matter had trailing spaces (`contentType: `) that docvar's YAML
+    /// does not write: `exact` reproduces those lines up to them, as `docvar diff` compares.
+    pub front_matter_trailing_spaces: bool,
     pieces: Vec<Part>,
 }
 
@@ -373,7 +376,7 @@ fn infer_sorted(
             });
         }
     }
-    let prep = prepare(&texts, !exact);
+    let prep = prepare(&texts);
     let segs: Vec<SegAlign> = prep.segments.iter().map(|s| SegAlign::new(s)).collect();
     let mut similarity = vec![1.0; n];
     for (c, sim) in similarity.iter_mut().enumerate().skip(1) {
@@ -399,7 +402,17 @@ fn infer_sorted(
         .map(|s| s.slots.iter().map(|r| s.texts_of(r)).collect())
         .collect();
     let all_slots: Vec<&Vec<&str>> = slot_texts.iter().flatten().collect();
-    let vars = discover(&all_slots, &slugs);
+    // A product's name the copies share a word of (`Hub Edge`, `One Edge`) is a slot plus a
+    // few words around it: such widenings are offered to discovery as whole values.
+    let named: Vec<Vec<String>> = segs
+        .iter()
+        .flat_map(|seg| {
+            seg.slots
+                .iter()
+                .filter_map(|r| named_widening(seg, r, &slugs))
+        })
+        .collect();
+    let vars = discover(&all_slots, &slugs, &named);
     // Templating.
     let mut pieces = Vec::new();
     // The pieces without `exact`, so variables get the same names with and without it.
@@ -562,6 +575,7 @@ fn infer_sorted(
         similarity,
         base: 0,
         lf_line_ends: false,
+        front_matter_trailing_spaces: prep.trailing_spaces,
         pieces,
     };
     inferred.emit();
@@ -586,29 +600,53 @@ fn widen_drift_to_lines<'a>(
     }
     let matched_all = |i: usize| seg.aligns.iter().all(|a| a.matches[i] != NONE);
     let line_of = |t: usize| toks.line_first.partition_point(|&f| f <= t) - 1;
+    // A fenced code block is one token for drift: a drifted slot touching it takes the whole
+    // block, fences included (a command cut in two is no template). A variable inside stays:
+    // its values are words on one line, so it cuts no block.
+    let fences = fenced_blocks(&toks.lines);
+    let fence_of = |r: &Range<usize>| -> Option<(usize, usize)> {
+        let (a, b) = (
+            line_of(r.start.min(len - 1)),
+            line_of(r.end.max(r.start + 1).min(len) - 1),
+        );
+        let hit: Vec<&(usize, usize)> = fences.iter().filter(|f| f.0 <= b && a <= f.1).collect();
+        Some((hit.first()?.0, hit.last()?.1))
+    };
+    let line_end = |t: usize| {
+        let next = toks.line_first[line_of(t) + 1];
+        if next > 0 && toks.toks[next - 1].contains('\n') {
+            next - 1
+        } else {
+            next
+        }
+    };
     let mut wide: Vec<(usize, usize)> = Vec::new();
     for (i, r) in slots.iter().enumerate() {
         // Spacing and line ends alone (CRLF in one copy, a final newline some copies lack)
         // stay where they are; a slot with a word in it is not spacing, even where only the
         // spaces around it differ (`ab`, `a b`): it would be an override of part of a line.
         let spacing = texts[i].iter().all(|t| blank(t));
-        if spacing || outs[i].matched.iter().all(|&m| m) {
+        let explained = outs[i].matched.iter().all(|&m| m);
+        let fence = if spacing || explained {
+            None
+        } else {
+            fence_of(r)
+        };
+        if spacing || explained {
             wide.push((r.start, r.end));
             continue;
         }
         let mut start = toks.line_first[line_of(r.start.min(len - 1))];
+        let mut last = r.end.max(r.start + 1).min(len) - 1;
+        if let Some((open, close)) = fence {
+            start = start.min(toks.line_first[open]);
+            // The closing fence's last token (an unclosed fence runs to the end).
+            last = last.max(toks.line_first[close + 1].max(1) - 1);
+        }
         while start > 0 && !matched_all(start - 1) {
             start = toks.line_first[line_of(start - 1)];
         }
-        let line_end = |t: usize| {
-            let next = toks.line_first[line_of(t) + 1];
-            if toks.toks[next - 1].contains('\n') {
-                next - 1
-            } else {
-                next
-            }
-        };
-        let mut end = line_end(r.end.max(r.start + 1).min(len) - 1);
+        let mut end = line_end(last);
         while end < len && (end < r.end || !matched_all(end)) {
             end = if end + 1 >= len {
                 len
@@ -619,14 +657,6 @@ fn widen_drift_to_lines<'a>(
         wide.push((start.min(r.start), end.max(r.end)));
     }
     let merged = union(wide);
-    if merged.len() == slots.len()
-        && merged
-            .iter()
-            .zip(slots.iter())
-            .all(|(m, r)| m.0 == r.start && m.1 == r.end)
-    {
-        return;
-    }
     let mut new_slots = Vec::new();
     let mut new_texts = Vec::new();
     let mut new_outs = Vec::new();
@@ -654,6 +684,77 @@ fn widen_drift_to_lines<'a>(
     *slots = new_slots;
     *texts = new_texts;
     *outs = new_outs;
+}
+
+/// Slot `r` widened by a few tokens on its line, when the widened values are the copies'
+/// product names or slugs (see [`discover::slugs_or_names`]).
+fn named_widening(seg: &SegAlign, r: &Range<usize>, slugs: &[String]) -> Option<Vec<String>> {
+    let toks = &seg.toks[0];
+    let matched_all = |i: usize| seg.aligns.iter().all(|a| a.matches[i] != NONE);
+    // Inside the slot too: a slot grown over a shared word (`Edge and` vs `and`) may hold
+    // only part of the name; and across a neighbouring slot (`Private Cloud Edge`, `Appliance
+    // Cloud Private`: two slots around `Cloud`).
+    let mut lefts: Vec<usize> = (r.start + 1..r.end).rev().collect();
+    lefts.push(r.start);
+    let mut a = r.start;
+    while r.start - a < 2 * WIDEN_WORDS && a > 0 && !toks.toks[a - 1].contains('\n') {
+        a -= 1;
+        lefts.push(a);
+    }
+    let mut rights: Vec<usize> = (r.start + 1..r.end).collect();
+    rights.push(r.end);
+    let mut b = r.end;
+    while b - r.end < 2 * WIDEN_WORDS && b < toks.len() && !toks.toks[b].contains('\n') {
+        b += 1;
+        rights.push(b);
+    }
+    for &a in &lefts {
+        for &b in rights.iter().filter(|&&b| b > a) {
+            // The range's ends must sit next to tokens every copy has.
+            if (a > 0 && !matched_all(a - 1)) || (b < toks.len() && !matched_all(b)) {
+                continue;
+            }
+            let t: Vec<String> = seg
+                .texts_of(&(a..b))
+                .iter()
+                .map(|v| v.trim().to_string())
+                .collect();
+            if discover::slugs_or_names(&t, slugs) {
+                return Some(t);
+            }
+        }
+    }
+    None
+}
+
+/// Fenced code blocks (```` ``` ```` or `~~~`, any indent) as inclusive line ranges; an
+/// unclosed one runs to the last line.
+fn fenced_blocks(lines: &[&str]) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut open: Option<(usize, &str)> = None;
+    for (i, l) in lines.iter().enumerate() {
+        let t = l.trim_start();
+        match open {
+            Some((a, f))
+                if t.starts_with(f)
+                    && t[f.len()..]
+                        .trim()
+                        .trim_start_matches(f.chars().next().unwrap_or('`'))
+                        .is_empty() =>
+            {
+                out.push((a, i));
+                open = None;
+            }
+            Some(_) => {}
+            None if t.starts_with("```") => open = Some((i, "```")),
+            None if t.starts_with("~~~") => open = Some((i, "~~~")),
+            None => {}
+        }
+    }
+    if let Some((a, _)) = open {
+        out.push((a, lines.len().saturating_sub(1)));
+    }
+    out
 }
 
 fn round4(x: f64) -> f64 {
