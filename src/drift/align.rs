@@ -76,6 +76,7 @@ pub(super) fn pair_region(
     publ: &[Block],
     e: std::ops::Range<usize>,
     p: std::ops::Range<usize>,
+    deadline: Instant,
 ) -> Vec<Pair> {
     let ek: Vec<(BlockKind, &str)> = exp[e.clone()]
         .iter()
@@ -86,7 +87,7 @@ pub(super) fn pair_region(
         .map(|b| (b.kind, b.key.as_str()))
         .collect();
     let mut pairs = Vec::new();
-    for op in similar::capture_diff_slices(Algorithm::Myers, &ek, &pk) {
+    for op in capture_diff_slices_deadline(Algorithm::Myers, &ek, &pk, Some(deadline)) {
         let (o, n) = (op.old_range(), op.new_range());
         match op {
             DiffOp::Equal { .. } => {
@@ -110,12 +111,15 @@ pub(super) fn pair_region(
                 let mut cursor = 0;
                 for a in o {
                     let ea = &exp[e.start + a];
-                    let found = (cursor..n.len()).find(|&k| {
+                    // Resemblance is a word diff per candidate (blocks x blocks in a heavily
+                    // edited region): past the deadline the rest stay unpaired.
+                    let late = Instant::now() > deadline;
+                    let found = (cursor..n.len()).filter(|_| !late).find(|&k| {
                         let pb = &publ[p.start + n.start + k];
                         !used[k]
                             && pb.kind == ea.kind
                             && (ea.kind == BlockKind::Heading
-                                || similarity(&ea.text, &pb.text) >= 0.5)
+                                || similarity(&ea.text, &pb.text, deadline) >= 0.5)
                     });
                     match found {
                         Some(k) => {
@@ -157,7 +161,15 @@ pub(super) fn compare_blocks(
     let pairs: Vec<Pair> = ops
         .iter()
         .filter(|op| !matches!(op, DiffOp::Equal { .. }))
-        .flat_map(|op| pair_region(&exp.blocks, &publ.blocks, op.old_range(), op.new_range()))
+        .flat_map(|op| {
+            pair_region(
+                &exp.blocks,
+                &publ.blocks,
+                op.old_range(),
+                op.new_range(),
+                deadline,
+            )
+        })
         .collect();
     // A block missing in one place and present in another moved: pair them up first so the
     // move is one hunk, reported where the block now sits.
@@ -430,30 +442,51 @@ pub(super) fn compare_text(
             anchor,
         });
     }
-    // Text removed in one place and added in another moved.
-    let mut i = 0;
-    while i < hunks.len() {
-        if hunks[i].kind == HunkKind::Removed {
-            let text = hunks[i].expected.clone();
-            if let Some(j) = hunks
-                .iter()
-                .position(|h| h.kind == HunkKind::Added && h.published == text)
-            {
-                let added = hunks.remove(j);
-                let i = if j < i { i - 1 } else { i };
-                let h = &mut hunks[i];
-                h.kind = HunkKind::Moved;
-                h.published_lines = added.published_lines;
-                h.published = added.published;
-                h.anchor = added.anchor;
-                h.words = vec![Word {
-                    op: WordOp::Equal,
-                    text: h.expected.clone().unwrap_or_default(),
-                }];
-                continue;
-            }
+    // Text removed in one place and added in another moved: each removed hunk takes the
+    // first added hunk not yet taken with the same text. Queues by text find it without
+    // scanning every hunk per removed one (quadratic in a heavily edited copy).
+    let mut added: HashMap<&str, VecDeque<usize>> = HashMap::new();
+    for (j, h) in hunks.iter().enumerate() {
+        if let (HunkKind::Added, Some(t)) = (h.kind, h.published.as_deref()) {
+            added.entry(t).or_default().push_back(j);
         }
-        i += 1;
     }
-    hunks
+    let mut taken: Vec<Option<usize>> = vec![None; hunks.len()];
+    let mut gone = vec![false; hunks.len()];
+    for (i, h) in hunks.iter().enumerate() {
+        if h.kind != HunkKind::Removed || gone[i] {
+            continue;
+        }
+        // A removed hunk has expected text; `None` matches only an added hunk without
+        // published text, which has none either.
+        let Some(t) = h.expected.as_deref() else {
+            continue;
+        };
+        if let Some(j) = added.get_mut(t).and_then(|q| q.pop_front()) {
+            taken[i] = Some(j);
+            gone[j] = true;
+        }
+    }
+    let mut slots: Vec<Option<Hunk>> = hunks.into_iter().map(Some).collect();
+    let mut out = Vec::with_capacity(slots.len());
+    for i in 0..slots.len() {
+        if gone[i] {
+            continue;
+        }
+        let Some(mut h) = slots[i].take() else {
+            continue;
+        };
+        if let Some(added) = taken[i].and_then(|j| slots[j].take()) {
+            h.kind = HunkKind::Moved;
+            h.published_lines = added.published_lines;
+            h.published = added.published;
+            h.anchor = added.anchor;
+            h.words = vec![Word {
+                op: WordOp::Equal,
+                text: h.expected.clone().unwrap_or_default(),
+            }];
+        }
+        out.push(h);
+    }
+    out
 }

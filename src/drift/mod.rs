@@ -710,6 +710,81 @@ mod tests {
         assert_eq!(notes.len(), 4, "{notes:?}");
     }
 
+    /// The resemblance search of `pair_region` (a word diff per candidate pair, blocks x
+    /// blocks) stops at the deadline: with one already past, nothing is paired by resemblance.
+    #[test]
+    fn pair_region_stops_pairing_by_resemblance_past_the_deadline() {
+        let e = Document::parse("one two three four\n\ntwo three four five\n");
+        let p = Document::parse("# Head\n\none two three four x\n");
+        let both = |pairs: &[Pair]| pairs.iter().filter(|x| matches!(x, Pair::Both(..))).count();
+        let far = Instant::now() + Duration::from_secs(60);
+        let (er, pr) = (0..e.blocks.len(), 0..p.blocks.len());
+        assert_eq!(
+            both(&pair_region(
+                &e.blocks,
+                &p.blocks,
+                er.clone(),
+                pr.clone(),
+                far
+            )),
+            1
+        );
+        let past = Instant::now() - Duration::from_millis(1);
+        let pairs = pair_region(&e.blocks, &p.blocks, er, pr, past);
+        assert_eq!(both(&pairs), 0);
+        assert_eq!(pairs.len(), e.blocks.len() + p.blocks.len());
+    }
+
+    /// A text copy with thousands of moved lines (found by queues by text, not a scan of every
+    /// hunk per removed one): every removed text that was added elsewhere is one move.
+    #[test]
+    fn text_moves_pair_removed_with_added_lines_in_order() {
+        // Per group, the middle line moves down one: a removed and an added hunk each.
+        let group = |i: usize, moved: bool| {
+            let (a, m, b) = (
+                format!("keep a {i}"),
+                format!("moved {i}"),
+                format!("keep b {i}"),
+            );
+            if moved {
+                [a, b, m]
+            } else {
+                [a, m, b]
+            }
+        };
+        let page = |moved: bool| {
+            (0..1500)
+                .flat_map(|i| group(i, moved))
+                .collect::<Vec<_>>()
+                .join("\n\n")
+                + "\n"
+        };
+        let (expected, published) = (page(false), page(true));
+        let opts = Options {
+            timeout: Duration::from_secs(600),
+            restore: false,
+            ..Options::default()
+        };
+        let a = compare(&expected, &published, CopyFormat::Text, &[], &opts);
+        let moved = a.hunks.iter().filter(|h| h.kind == HunkKind::Moved).count();
+        assert!(moved > 1000, "{moved} moved hunks");
+        for h in a.hunks.iter().filter(|h| h.kind == HunkKind::Moved) {
+            assert_eq!(h.expected, h.published);
+        }
+        // No removed text is left with an added hunk of the same text.
+        let added: std::collections::HashSet<_> = a
+            .hunks
+            .iter()
+            .filter(|h| h.kind == HunkKind::Added)
+            .map(|h| h.published.clone())
+            .collect();
+        assert!(a
+            .hunks
+            .iter()
+            .filter(|h| h.kind == HunkKind::Removed)
+            .all(|h| !added.contains(&h.expected)));
+    }
+
     #[test]
     fn moved_row_is_one_hunk() {
         let e = "|A|B|\n|---|---|\n|x|1|\n|y|2|\n|z|3|\n";

@@ -277,12 +277,12 @@ pub(super) fn group_runs(words: Vec<Word>) -> Vec<Word> {
     out
 }
 
-pub(super) fn similarity(a: &str, b: &str) -> f32 {
+pub(super) fn similarity(a: &str, b: &str, deadline: Instant) -> f32 {
     let a: Vec<&str> = a.split_whitespace().collect();
     let b: Vec<&str> = b.split_whitespace().collect();
     if a.is_empty() && b.is_empty() {
         return 1.0;
     }
-    let ops = similar::capture_diff_slices(Algorithm::Myers, &a, &b);
+    let ops = capture_diff_slices_deadline(Algorithm::Myers, &a, &b, Some(deadline));
     similar::diff_ratio(&ops, a.len(), b.len())
 }
