@@ -355,10 +355,7 @@ pub type RenderJob<'a> = dyn Fn(usize) -> Result<Vec<Planned>> + Sync + 'a;
 /// everything first would have stopped at); keeps nothing. A streamed run calls it before
 /// reporting a problem with out/, so a template error is reported first, as before.
 pub fn validate(jobs: usize, render: &RenderJob<'_>) -> Result<()> {
-    let errors: Vec<Option<Error>> = (0..jobs)
-        .into_par_iter()
-        .map(|j| render(j).err())
-        .collect();
+    let errors: Vec<Option<Error>> = (0..jobs).into_par_iter().map(|j| render(j).err()).collect();
     match errors.into_iter().flatten().next() {
         Some(e) => Err(e),
         None => Ok(()),

@@ -81,8 +81,14 @@ pub fn run(root: &Path, args: Args, stdout: &mut dyn Write) -> Result<ExitCode> 
     let known = generate::all_paths(&project);
     let owns = |rel: &Path| sel.owns(rel);
     if check {
-        let report =
-            output::check_rendered(&out_dir, &rels, jobs.len(), &render, Some(&known), Some(&owns))?;
+        let report = output::check_rendered(
+            &out_dir,
+            &rels,
+            jobs.len(),
+            &render,
+            Some(&known),
+            Some(&owns),
+        )?;
         progress.finish();
         for (rel, state) in &report {
             writeln!(
