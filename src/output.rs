@@ -673,7 +673,9 @@ fn write_locked<P: AsRef<Path> + Sync>(
     // Temp files are named from an absolute folder, or tempfile asks for the working
     // directory once per file.
     let base = std::path::absolute(out).unwrap_or_else(|_| out.to_path_buf());
-    let stage = |p: Planned| -> Result<(usize, Option<tempfile::TempPath>)> {
+    // A planned file's index, and its temp file when its bytes changed.
+    type Staged = (usize, Option<tempfile::TempPath>);
+    let stage = |p: Planned| -> Result<Staged> {
         let i = *index.get(p.rel.as_path()).ok_or_else(|| {
             Error::msg(format!(
                 "refusing to write {}: not a planned file",
@@ -698,7 +700,7 @@ fn write_locked<P: AsRef<Path> + Sync>(
         done.fetch_add(1, Ordering::Relaxed);
         Ok((i, Some(tmp.into_temp_path())))
     };
-    let staged: Vec<Streamed<Vec<(usize, Option<tempfile::TempPath>)>>> = (0..jobs)
+    let staged: Vec<Streamed<Vec<Staged>>> = (0..jobs)
         .into_par_iter()
         .map(|j| Ok(render(j)?.into_iter().map(stage).collect()))
         .collect();
