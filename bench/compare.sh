@@ -8,7 +8,8 @@
 #
 # Environment: RUNS (hyperfine runs per docvar/git command, default 5), PANDOC_RUNS (default 3),
 # PANDOC_SAMPLE (pages pandoc converts, default 500), BENCH_DIR (default target/bench-corpus),
-# QUICK=1 (tiny corpora, a smoke test of this script; the results are not meaningful).
+# QUICK=1 (tiny corpora, a smoke test of this script; the results are not meaningful),
+# FLAT=0 (skip the 80,000-page memory corpus: about 1.7 GB of disk while it runs).
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -20,8 +21,12 @@ sample=${PANDOC_SAMPLE:-500}
 # Variants x 100 pages: 1,000 / 10,000 / 50,000 pages. The big copy: a ~7 MB page whose drifted
 # copy (half its non-blank lines edited, a fifth of those deleted) is ~5 MB.
 v1k=10 v10k=100 v50k=500 big_kb=7300
+# Memory as the estate grows (issue #18): products x 2 pages, each with a published copy:
+# 10,000 / 40,000 / 80,000 pages.
+vm10k=5000 vm40k=20000 vm80k=40000
 if [ "${QUICK:-0}" = 1 ]; then
     v1k=2 v10k=4 v50k=6 big_kb=300 sample=20 runs=2 pandoc_runs=1
+    vm10k=50 vm40k=200 vm80k=400
 fi
 pages=100
 
@@ -173,6 +178,21 @@ exp_mb=$(awk -v b="$(wc -c <"$big_exp")" 'BEGIN { printf "%.1f", b / 1048576 }')
 changed=$(git diff --no-index --numstat "$big_exp" "$big_pub" | awk -v t="$(grep -c . "$big_exp")" \
     '{ printf "%.0f", 100 * $2 / t }' || true)
 
+log "5. memory: generate and diff --published at $((vm10k * 2)) / $((vm40k * 2)) pages"
+# One corpus at a time (the largest are about 0.9 and 1.7 GB with their out/), deleted after.
+mem_rows="" m_gen40k="" m_diff40k=""
+mem_sizes="$vm10k $vm40k"
+if [ "${FLAT:-1}" = 1 ]; then mem_sizes+=" $vm80k"; fi
+for nv in $mem_sizes; do
+    cm=$work/mem$nv
+    "$gen" --out "$cm" --variants "$nv" --pages 2 --drift 0.01 >/dev/null
+    gm=$(rss "$(away "$cm/out")" "'$docvar' -C '$cm' generate --quiet")
+    dm=$(rss ":" "'$docvar' -C '$cm' diff --quiet --published '$cm/published' >/dev/null")
+    mem_rows+="| $((nv * 2)) pages ($nv products x 2) | $gm MB | $dm MB |"$'\n'
+    if [ "$nv" = "$vm40k" ]; then m_gen40k=$gm m_diff40k=$dm; fi
+    rm -rf "$cm"
+done
+
 log "4. scaling: generate at $n1k / $n10k / $n50k pages"
 t_gen1k=$(hf "generate 1k" "$runs" "$(away "$c1k/out")" "'$docvar' -C '$c1k' generate --quiet")
 m_gen1k=$(rss "$(away "$c1k/out")" "'$docvar' -C '$c1k' generate --quiet")
@@ -206,6 +226,10 @@ table=$(
 | $n1k pages | $(f "$t_gen1k") | $(us "$t_gen1k" "$n1k") | $m_gen1k MB |
 | $n10k pages | $(f "$t_gen10k") | $(us "$t_gen10k" "$n10k") | $m_gen10k MB |
 | $n50k pages | $(f "$t_gen50k") | $(us "$t_gen50k" "$n50k") | $m_gen50k MB |
+
+| memory as the estate grows | generate, empty out/ | \`diff --published\` (human) |
+|---|---|---|
+${mem_rows%$'\n'}
 EOF
 )
 
@@ -222,6 +246,8 @@ targets=$(
     verdict "drift of $n1k copies, docvar's time ÷ git diff's" "$(awk -v a="$t_diff" -v b="$t_git" 'BEGIN { printf "%.2f", a / b }')" "<=" 1.0 ""
     verdict "the large copy" "$(awk -v t="$t_bigd" 'BEGIN { printf "%.2f", t }')" "<" 2 " s"
     verdict "peak RSS at $n10k pages" "$m_gen10k" "<" 200 " MB"
+    verdict "generate's peak RSS at $((vm40k * 2)) pages" "$m_gen40k" "<=" 250 " MB"
+    verdict "diff --published's peak RSS at $((vm40k * 2)) pages" "$m_diff40k" "<=" 250 " MB"
 )
 if [ "$approx" != 0 ]; then
     targets+=$'\n'"- the large copy's diff hit its time limit: its hunks are approximate (docvar says so)"

@@ -8,7 +8,7 @@ use rayon::prelude::*;
 use crate::error::Result;
 use crate::export;
 use crate::output::Planned;
-use crate::project::Project;
+use crate::project::{PageTemplate as Page, Project, Variant};
 use crate::render::Renderer;
 
 /// Which pages and variants a run covers (empty = all).
@@ -81,16 +81,9 @@ pub fn page_count(project: &Project, sel: &Selection) -> usize {
     variants * pages
 }
 
-/// Renders the selection into the files out/ should hold, in a stable order. Any error in
-/// any page fails the whole plan, so nothing is written. `progress`, when given, counts each
-/// page (Markdown and text) as it is rendered.
-pub fn plan(
-    project: &Project,
-    renderer: &Renderer<'_>,
-    sel: &Selection,
-    progress: Option<&AtomicUsize>,
-) -> Result<Vec<Planned>> {
-    let jobs: Vec<_> = project
+/// The pages (variant x page) of the selection, in the order [`plan`] renders them.
+pub fn jobs<'a>(project: &'a Project, sel: &Selection) -> Vec<(&'a Variant, &'a Page)> {
+    project
         .variants
         .iter()
         .filter(|v| sel.has_variant(&v.slug))
@@ -101,26 +94,58 @@ pub fn plan(
                 .filter(|p| sel.has_page(&p.name))
                 .map(move |p| (v, p))
         })
-        .collect();
+        .collect()
+}
+
+/// The out/ paths of `jobs`, in the order [`render_job`] returns their files.
+pub fn paths(jobs: &[(&Variant, &Page)]) -> Vec<PathBuf> {
+    jobs.iter()
+        .flat_map(|(v, p)| {
+            let dir = PathBuf::from(&v.slug);
+            [
+                dir.join(format!("{}.md", p.name)),
+                dir.join(format!("{}.txt", p.name)),
+            ]
+        })
+        .collect()
+}
+
+/// One page's files: its Markdown and its plain text, at the paths [`paths`] gives.
+pub fn render_job(renderer: &Renderer<'_>, variant: &Variant, page: &Page) -> Result<[Planned; 2]> {
+    let md = renderer.render(&page.name, variant)?;
+    let txt = export::to_text(&md);
+    let dir = PathBuf::from(&variant.slug);
+    Ok([
+        Planned {
+            rel: dir.join(format!("{}.md", page.name)),
+            bytes: md.into_bytes(),
+        },
+        Planned {
+            rel: dir.join(format!("{}.txt", page.name)),
+            bytes: txt.into_bytes(),
+        },
+    ])
+}
+
+/// Renders the selection into the files out/ should hold, in a stable order. Any error in
+/// any page fails the whole plan, so nothing is written. `progress`, when given, counts each
+/// page (Markdown and text) as it is rendered. Holds every page at once: `docvar generate`
+/// streams them instead ([`render_job`] with [`crate::output::write_rendered`]).
+pub fn plan(
+    project: &Project,
+    renderer: &Renderer<'_>,
+    sel: &Selection,
+    progress: Option<&AtomicUsize>,
+) -> Result<Vec<Planned>> {
+    let jobs = jobs(project, sel);
     let rendered: Vec<Result<[Planned; 2]>> = jobs
         .par_iter()
         .map(|(v, p)| {
-            let md = renderer.render(&p.name, v)?;
-            let txt = export::to_text(&md);
-            let dir = PathBuf::from(&v.slug);
+            let files = render_job(renderer, v, p)?;
             if let Some(done) = progress {
                 done.fetch_add(1, Ordering::Relaxed);
             }
-            Ok([
-                Planned {
-                    rel: dir.join(format!("{}.md", p.name)),
-                    bytes: md.into_bytes(),
-                },
-                Planned {
-                    rel: dir.join(format!("{}.txt", p.name)),
-                    bytes: txt.into_bytes(),
-                },
-            ])
+            Ok(files)
         })
         .collect();
     let mut planned = Vec::with_capacity(rendered.len() * 2);

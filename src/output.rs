@@ -140,10 +140,10 @@ pub struct Ownership {
 }
 
 impl Ownership {
-    /// The manifest after a run that writes `planned` and removes `stale`.
-    pub(crate) fn next_manifest(&self, out: &Path, planned: &[Planned]) -> Manifest {
+    /// The manifest after a run that writes the planned paths `rels` and removes `stale`.
+    pub(crate) fn next_manifest_for<P: AsRef<Path>>(&self, out: &Path, rels: &[P]) -> Manifest {
         let stale: HashSet<&Path> = self.stale.iter().map(PathBuf::as_path).collect();
-        let wanted: HashSet<&Path> = planned.iter().map(|p| p.rel.as_path()).collect();
+        let wanted: HashSet<&Path> = rels.iter().map(AsRef::as_ref).collect();
         let mut files: BTreeSet<PathBuf> = self
             .manifest
             .iter()
@@ -154,7 +154,7 @@ impl Ownership {
             .filter(|f| !stale.contains(f.as_path()))
             .cloned()
             .collect();
-        files.extend(planned.iter().map(|p| p.rel.clone()));
+        files.extend(rels.iter().map(|r| r.as_ref().to_path_buf()));
         Manifest { files }
     }
 }
@@ -168,9 +168,20 @@ pub fn ownership(
     known: Option<&HashSet<PathBuf>>,
     scope: Option<&dyn Fn(&Path) -> bool>,
 ) -> Result<Ownership> {
+    let rels: Vec<&Path> = planned.iter().map(|p| p.rel.as_path()).collect();
+    ownership_for(out, &rels, known, scope)
+}
+
+/// [`ownership`] from the planned paths alone (a streamed run renders the pages later).
+pub fn ownership_for<P: AsRef<Path> + Sync>(
+    out: &Path,
+    rels: &[P],
+    known: Option<&HashSet<PathBuf>>,
+    scope: Option<&dyn Fn(&Path) -> bool>,
+) -> Result<Ownership> {
     check_out_dir(out)?;
     let manifest = Manifest::load(out)?;
-    let wanted: HashSet<&Path> = planned.iter().map(|p| p.rel.as_path()).collect();
+    let wanted: HashSet<&Path> = rels.iter().map(AsRef::as_ref).collect();
     let is_known = |rel: &Path| wanted.contains(rel) || known.is_some_and(|k| k.contains(rel));
     let mut own = Ownership::default();
     for rel in existing(out)? {
@@ -324,34 +335,76 @@ pub fn check_known(
     known: Option<&HashSet<PathBuf>>,
     scope: Option<&dyn Fn(&Path) -> bool>,
 ) -> Result<Vec<(PathBuf, FileStatus)>> {
-    check_out_dir(out)?;
-    let statuses: Vec<Result<Option<FileStatus>>> = planned
-        .par_iter()
-        .map(|p| {
-            let path = out.join(&p.rel);
-            // Only a regular file of the right size is read (a FIFO would hang, a link is
-            // never docvar's): anything else is stale, and `generate` refuses or replaces it.
-            match fs::symlink_metadata(&path) {
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Some(FileStatus::Missing)),
-                Err(e) => Err(Error::io(&path, &e)),
-                Ok(m) if !m.is_file() || m.len() != p.bytes.len() as u64 => {
-                    Ok(Some(FileStatus::Stale))
-                }
-                Ok(_) => match fsguard::read_regular(&path, p.bytes.len() as u64) {
-                    Ok(bytes) if bytes == p.bytes => Ok(None),
-                    Ok(_) => Ok(Some(FileStatus::Stale)),
-                    Err(e) => Err(e),
-                },
+    let rels: Vec<&Path> = planned.iter().map(|p| p.rel.as_path()).collect();
+    let render = |i: usize| Ok(vec![planned[i].clone()]);
+    check_rendered(out, &rels, planned.len(), &render, known, scope)
+}
+
+/// Renders one job's files for a streamed run; called once per job index, in parallel. Its
+/// files are compared or staged and dropped at once, so a run holds a few pages per thread,
+/// never the whole estate.
+pub type RenderJob<'a> = dyn Fn(usize) -> Result<Vec<Planned>> + Sync + 'a;
+
+/// Renders every job and returns the first error in job order (what a run that rendered
+/// everything first would have stopped at); keeps nothing. A streamed run calls it before
+/// reporting a problem with out/, so a template error is reported first, as before.
+pub fn validate(jobs: usize, render: &RenderJob<'_>) -> Result<()> {
+    let errors: Vec<Option<Error>> = (0..jobs).into_par_iter().map(|j| render(j).err()).collect();
+    match errors.into_iter().flatten().next() {
+        Some(e) => Err(e),
+        None => Ok(()),
+    }
+}
+
+/// A job's outcome in a streamed run: a render error (reported first, in job order), or
+/// the outcome of comparing or staging its files (reported after every render succeeded).
+type Streamed<T> = Result<Result<T>>;
+
+/// Render errors first (in job order), then the other errors (in job order), then the values.
+fn settle<T>(results: Vec<Streamed<Vec<T>>>) -> Result<Vec<T>> {
+    let mut first_io = None;
+    let mut values = Vec::new();
+    for r in results {
+        match r {
+            Err(e) => return Err(e),
+            Ok(Err(e)) => {
+                first_io.get_or_insert(e);
             }
-        })
-        .collect();
-    let mut report = Vec::new();
-    for (p, status) in planned.iter().zip(statuses) {
-        if let Some(status) = status? {
-            report.push((p.rel.clone(), status));
+            Ok(Ok(v)) => values.extend(v),
         }
     }
-    let own = ownership(out, planned, known, scope)?;
+    match first_io {
+        Some(e) => Err(e),
+        None => Ok(values),
+    }
+}
+
+/// [`check_known`] for a run that renders `jobs` pages as it compares them: `rels` are every
+/// path the jobs render, in order. Holds only the statuses, whatever the number of pages.
+pub fn check_rendered<P: AsRef<Path> + Sync>(
+    out: &Path,
+    rels: &[P],
+    jobs: usize,
+    render: &RenderJob<'_>,
+    known: Option<&HashSet<PathBuf>>,
+    scope: Option<&dyn Fn(&Path) -> bool>,
+) -> Result<Vec<(PathBuf, FileStatus)>> {
+    if let Err(e) = check_out_dir(out) {
+        validate(jobs, render)?;
+        return Err(e);
+    }
+    let compared: Vec<Streamed<Vec<(PathBuf, FileStatus)>>> = (0..jobs)
+        .into_par_iter()
+        .map(|j| {
+            let files = render(j)?;
+            Ok(files
+                .into_iter()
+                .filter_map(|p| compare_file(out, &p).transpose().map(|s| Ok((p.rel, s?))))
+                .collect())
+        })
+        .collect();
+    let mut report = settle(compared)?;
+    let own = ownership_for(out, rels, known, scope)?;
     report.extend(own.stale.iter().map(|rel| (rel.clone(), FileStatus::Extra)));
     report.extend(
         own.foreign
@@ -361,12 +414,29 @@ pub fn check_known(
     // A committed manifest that a run would change is stale too (none yet is fine: the
     // first run adopts the folder).
     if let Some(m) = &own.manifest {
-        if own.next_manifest(out, planned) != *m {
+        if own.next_manifest_for(out, rels) != *m {
             report.push((PathBuf::from(MANIFEST), FileStatus::Stale));
         }
     }
     report.sort();
     Ok(report)
+}
+
+/// How the file at `p.rel` in `out` compares with `p` (`None`: the same bytes).
+fn compare_file(out: &Path, p: &Planned) -> Result<Option<FileStatus>> {
+    let path = out.join(&p.rel);
+    // Only a regular file of the right size is read (a FIFO would hang, a link is never
+    // docvar's): anything else is stale, and `generate` refuses or replaces it.
+    match fs::symlink_metadata(&path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Some(FileStatus::Missing)),
+        Err(e) => Err(Error::io(&path, &e)),
+        Ok(m) if !m.is_file() || m.len() != p.bytes.len() as u64 => Ok(Some(FileStatus::Stale)),
+        Ok(_) => match fsguard::read_regular(&path, p.bytes.len() as u64) {
+            Ok(bytes) if bytes == p.bytes => Ok(None),
+            Ok(_) => Ok(Some(FileStatus::Stale)),
+            Err(e) => Err(e),
+        },
+    }
 }
 
 /// Files docvar wrote in out/ that no planned file accounts for, within `scope`: what
@@ -433,11 +503,36 @@ pub fn write_owned(
     own: &Ownership,
     progress: Option<&AtomicUsize>,
 ) -> Result<Written> {
-    let none = AtomicUsize::new(0);
-    let done = progress.unwrap_or(&none);
+    let rels: Vec<&Path> = planned.iter().map(|p| p.rel.as_path()).collect();
+    let render = |i: usize| Ok(vec![planned[i].clone()]);
+    write_rendered(out, &rels, own, planned.len(), &render, progress)
+}
+
+/// [`write_owned`] for a run that renders its `jobs` pages as it writes them: `rels` are every
+/// path the jobs render, in order. Each rendered file is compared with what is there and, if
+/// it changed, staged as a temp file beside its target at once; only paths and temp-file
+/// names are kept, so memory does not grow with the pages' size. Every check that needs no
+/// content (links, folders in the way, ownership) runs before the first page is rendered;
+/// folders are made once those pass, and renames happen only after every page rendered and
+/// staged. Any failure removes the temp files and the folders this run made (out/ too), so
+/// out/ is as it was.
+pub fn write_rendered<P: AsRef<Path> + Sync>(
+    out: &Path,
+    rels: &[P],
+    own: &Ownership,
+    jobs: usize,
+    render: &RenderJob<'_>,
+    progress: Option<&AtomicUsize>,
+) -> Result<Written> {
+    // A problem with out/ is reported after any template error, as when every page was
+    // rendered before out/ was looked at.
+    let fail = |e: Error| -> Result<Written> {
+        validate(jobs, render)?;
+        Err(e)
+    };
     if own.manifest.is_none() {
         if let Some(first) = own.foreign.first() {
-            return Err(Error::in_file(
+            return fail(Error::in_file(
                 out,
                 format!(
                     "holds files docvar did not write ({} of them, e.g. {}) and no manifest ({MANIFEST}), so docvar will not write into it",
@@ -456,31 +551,68 @@ pub fn write_owned(
         .collect();
     for rel in &own.stale {
         if !listed.contains(rel.as_path()) || !is_inside(rel) {
-            return Err(Error::in_file(
+            return fail(Error::in_file(
                 out.join(rel),
                 "docvar did not write this file; it is never removed",
             ));
         }
-        fsguard::refuse_links(out, &out.join(rel))?;
+        if let Err(e) = fsguard::refuse_links(out, &out.join(rel)) {
+            return fail(e);
+        }
     }
-    let _lock = lock(out)?;
+    let existed = fs::symlink_metadata(out).is_ok();
+    let lock = match lock(out) {
+        Ok(l) => l,
+        Err(e) => return fail(e),
+    };
+    let mut made = Vec::new();
+    let result = write_locked(out, rels, own, jobs, render, progress, &mut made);
+    if let Err(e) = result {
+        // Undo what this run made: its folders (deepest first), then out/ itself if it was
+        // new and holds nothing but the lock.
+        for dir in made.iter().rev() {
+            fsguard::remove_empty_dirs(out, dir);
+        }
+        drop(lock);
+        if !existed && fs::read_dir(out).is_ok_and(|d| d.count() == 1) {
+            let _ = fs::remove_file(out.join(".docvar.lock"));
+            let _ = fs::remove_dir(out);
+        }
+        return fail(e);
+    }
+    result
+}
+
+/// The part of [`write_rendered`] under the lock; `made` collects the folders it creates.
+fn write_locked<P: AsRef<Path> + Sync>(
+    out: &Path,
+    rels: &[P],
+    own: &Ownership,
+    jobs: usize,
+    render: &RenderJob<'_>,
+    progress: Option<&AtomicUsize>,
+    made: &mut Vec<PathBuf>,
+) -> Result<Written> {
+    let none = AtomicUsize::new(0);
+    let done = progress.unwrap_or(&none);
     // Temp files a killed run left behind are ours to remove, now that we hold the lock.
     for rel in scan(out)?.1 {
         let path = out.join(&rel);
         fs::remove_file(&path).map_err(|e| Error::io(&path, &e))?;
     }
     let mut result = Written::default();
-    // Compare every file with what is there (in parallel); refusals are reported in order below.
-    let checked: Vec<Result<bool>> = planned
+    // What is at each path now (in parallel); refusals are reported in order below.
+    let found: Vec<Result<Option<u64>>> = rels
         .par_iter()
-        .map(|p| {
-            if !is_inside(&p.rel) {
+        .map(|rel| {
+            let rel = rel.as_ref();
+            if !is_inside(rel) {
                 return Err(Error::msg(format!(
                     "refusing to write {} outside the output folder",
-                    p.rel.display()
+                    rel.display()
                 )));
             }
-            let path = out.join(&p.rel);
+            let path = out.join(rel);
             match fs::symlink_metadata(&path) {
                 Ok(m) if m.file_type().is_symlink() => Err(Error::in_file(
                     &path,
@@ -492,27 +624,20 @@ pub fn write_owned(
                     "is a folder where docvar writes a page",
                 )
                 .help("remove it")),
-                Ok(m) if m.is_file() && m.len() == p.bytes.len() as u64 => {
-                    let same = fsguard::read_regular(&path, p.bytes.len() as u64)
-                        .is_ok_and(|b| b == p.bytes);
-                    if same {
-                        done.fetch_add(1, Ordering::Relaxed);
-                    }
-                    Ok(same)
-                }
-                _ => Ok(false),
+                Ok(m) if m.is_file() => Ok(Some(m.len())),
+                _ => Ok(None),
             }
         })
         .collect();
     // In order, as a one-by-one write would meet them: the file's own refusal, then its folder
     // (never a link, even for a file left unchanged). Folders are made only once every file
     // has passed, so a refusal leaves no new folder behind.
-    let mut changed = Vec::new();
-    let mut seen: BTreeSet<PathBuf> = BTreeSet::new();
+    let mut existing = Vec::with_capacity(rels.len());
+    let mut seen: HashSet<PathBuf> = HashSet::new();
     let mut to_make: Vec<PathBuf> = Vec::new();
-    for (p, c) in planned.iter().zip(checked) {
-        let unchanged = c?;
-        let path = out.join(&p.rel);
+    for (rel, f) in rels.iter().zip(found) {
+        existing.push(f?);
+        let path = out.join(rel.as_ref());
         let dir = path.parent().unwrap_or(out);
         if seen.insert(dir.to_path_buf()) {
             fsguard::refuse_links(out, dir).map_err(|e| Error {
@@ -524,15 +649,17 @@ pub fn write_owned(
                 to_make.push(dir.to_path_buf());
             }
         }
-        if unchanged {
-            result.unchanged += 1;
-            continue;
-        }
-        changed.push(p);
     }
+    drop(seen);
     for dir in to_make {
         fsguard::create_dir_all(out, &dir)?;
+        made.push(dir);
     }
+    let index: std::collections::HashMap<&Path, usize> = rels
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.as_ref(), i))
+        .collect();
     // No fsync per file: the rename is what makes a file appear whole after a crash of docvar
     // itself (old or new content, never torn), and an fsync per page cost more than the rest
     // of a 10,000-page run. Power-loss durability is left to the file system, as git does for
@@ -540,27 +667,49 @@ pub fn write_owned(
     // Temp files are named from an absolute folder, or tempfile asks for the working
     // directory once per file.
     let base = std::path::absolute(out).unwrap_or_else(|_| out.to_path_buf());
-    let staged: Vec<Result<tempfile::TempPath>> = changed
-        .par_iter()
-        .map(|p| {
-            let path = out.join(&p.rel);
-            let dir = path.parent().unwrap_or(out);
-            let abs = base.join(&p.rel);
-            let mut tmp = tempfile::Builder::new()
-                .prefix(".docvar-")
-                .tempfile_in(abs.parent().unwrap_or(&base))
-                .map_err(|e| Error::io(dir, &e).help("check that the output folder is writable"))?;
-            tmp.write_all(&p.bytes).map_err(|e| Error::io(&path, &e))?;
+    // A planned file's index, and its temp file when its bytes changed.
+    type Staged = (usize, Option<tempfile::TempPath>);
+    let stage = |p: Planned| -> Result<Staged> {
+        let i = *index.get(p.rel.as_path()).ok_or_else(|| {
+            Error::msg(format!(
+                "refusing to write {}: not a planned file",
+                p.rel.display()
+            ))
+        })?;
+        let path = out.join(&p.rel);
+        let len = p.bytes.len() as u64;
+        let same = existing[i] == Some(len)
+            && fsguard::read_regular(&path, len).is_ok_and(|b| b == p.bytes);
+        if same {
             done.fetch_add(1, Ordering::Relaxed);
-            Ok(tmp.into_temp_path())
-        })
+            return Ok((i, None));
+        }
+        let dir = path.parent().unwrap_or(out);
+        let abs = base.join(&p.rel);
+        let mut tmp = tempfile::Builder::new()
+            .prefix(".docvar-")
+            .tempfile_in(abs.parent().unwrap_or(&base))
+            .map_err(|e| Error::io(dir, &e).help("check that the output folder is writable"))?;
+        tmp.write_all(&p.bytes).map_err(|e| Error::io(&path, &e))?;
+        done.fetch_add(1, Ordering::Relaxed);
+        Ok((i, Some(tmp.into_temp_path())))
+    };
+    let staged: Vec<Streamed<Vec<Staged>>> = (0..jobs)
+        .into_par_iter()
+        .map(|j| Ok(render(j)?.into_iter().map(stage).collect()))
         .collect();
     // Any failure drops every staged temp file (deleting it) before a rename happens.
-    let staged: Vec<tempfile::TempPath> = staged.into_iter().collect::<Result<_>>()?;
-    for (tmp, p) in staged.into_iter().zip(&changed) {
-        let path = out.join(&p.rel);
+    let mut staged = settle(staged)?;
+    staged.sort_by_key(|(i, _)| *i);
+    for (i, tmp) in staged {
+        let Some(tmp) = tmp else {
+            result.unchanged += 1;
+            continue;
+        };
+        let rel = rels[i].as_ref();
+        let path = out.join(rel);
         tmp.persist(&path).map_err(|e| Error::io(&path, &e.error))?;
-        result.written.push(p.rel.clone());
+        result.written.push(rel.to_path_buf());
     }
     for rel in &own.stale {
         let path = out.join(rel);
@@ -570,7 +719,7 @@ pub fn write_owned(
         }
         result.removed.push(rel.clone());
     }
-    let next = own.next_manifest(out, planned);
+    let next = own.next_manifest_for(out, rels);
     if own.manifest.as_ref() != Some(&next) {
         fsguard::write_atomic(out, &out.join(MANIFEST), next.render().as_bytes())?;
     }

@@ -14,6 +14,8 @@ use divan::{black_box, Bencher};
 
 use docvar::drift::{self, CopyFormat, Options};
 use docvar::export;
+use docvar::generate;
+use docvar::output;
 use docvar::project::Project;
 use docvar::render::Renderer;
 use docvar::Document;
@@ -122,5 +124,52 @@ fn drift_with_template_lines(bencher: Bencher) {
         let expected = renderer.render(page, variant).expect("page renders");
         let tl = renderer.template_lines(page, variant, &expected);
         drift::compare(&expected, &copy_text, CopyFormat::Markdown, &tl, &opts)
+    });
+}
+
+/// `docvar generate`'s streamed write: every page of the repository's project rendered,
+/// compared with out/ and (when new) staged and renamed, holding no page beyond its job.
+/// `empty`: a new out/ each time; `up to date`: nothing to write.
+#[divan::bench(args = ["empty", "up to date"])]
+fn generate_streamed(bencher: Bencher, state: &str) {
+    let project = project();
+    let renderer = Renderer::new(&project).expect("templates compile");
+    let jobs = generate::jobs(&project, &Default::default());
+    let rels = generate::paths(&jobs);
+    let render = |j: usize| {
+        let (v, p) = jobs[j];
+        Ok(generate::render_job(&renderer, v, p)?.into())
+    };
+    let write = |dir: &Path| {
+        let own = output::ownership_for(dir, &rels, None, None).expect("ownership");
+        output::write_rendered(dir, &rels, &own, jobs.len(), &render, None).expect("written")
+    };
+    let fresh = || {
+        let tmp = tempfile::tempdir().expect("temp dir");
+        let out = tmp.path().join("out");
+        (tmp, out)
+    };
+    if state == "empty" {
+        bencher
+            .with_inputs(fresh)
+            .bench_local_values(|(tmp, out)| (write(&out), tmp));
+    } else {
+        let (_tmp, out) = fresh();
+        write(&out);
+        bencher.bench_local(|| write(&out));
+    }
+}
+
+/// `docvar diff`'s check of every declared copy of the repository's project, keeping the
+/// copies' texts (unified, sarif, --fix) or the hunks alone (human, json).
+#[divan::bench(args = [true, false])]
+fn diff_declared(bencher: Bencher, keep_texts: bool) {
+    let project = project();
+    let renderer = Renderer::new(&project).expect("templates compile");
+    let copies = drift::declared_copies(&project);
+    let opts = Options::default();
+    bencher.bench_local(|| {
+        drift::check_kept(&project, &renderer, &copies, &opts, keep_texts, None)
+            .expect("copies check")
     });
 }

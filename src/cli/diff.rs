@@ -96,11 +96,19 @@ fn check(root: &Path, args: &Args) -> Result<(Project, drift::Report)> {
     }
     .with_ignores(&patterns)?;
     let progress = docvar::Progress::start(!args.quiet, "checking", copies.len());
-    let report = drift::check(
+    // The copies' texts are kept only for the formats (and --fix) that print or write them;
+    // human, json, github and html need the hunks alone.
+    let keep_texts = args.fix
+        || matches!(
+            args.format,
+            Format::Unified | Format::Markdown | Format::Sarif | Format::Rdjsonl
+        );
+    let report = drift::check_kept(
         &project,
         &renderer,
         &copies,
         &opts,
+        keep_texts,
         Some(progress.counter()),
     )?;
     progress.finish();

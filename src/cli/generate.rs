@@ -56,16 +56,40 @@ pub fn run(root: &Path, args: Args, stdout: &mut dyn Write) -> Result<ExitCode> 
         }
     }
     // A bar on stderr once a run passes a second (terminals only; --quiet hides it).
-    let progress =
-        docvar::Progress::start(!quiet, "rendering", generate::page_count(&project, &sel));
-    let planned = generate::plan(&project, &renderer, &sel, Some(progress.counter()))?;
+    let progress = docvar::Progress::start(
+        !quiet,
+        "rendering",
+        generate::page_count(&project, &sel),
+    );
+    // Pages are rendered as they are compared or written, never all held at once: a run's
+    // memory is its paths, not its pages.
+    let jobs = generate::jobs(&project, &sel);
+    let rels = generate::paths(&jobs);
+    let counter = progress.counter();
+    let render = |j: usize| {
+        let (v, p) = jobs[j];
+        let files = generate::render_job(&renderer, v, p)?;
+        counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        Ok(files.into())
+    };
     let out_dir = out.unwrap_or_else(|| project.out_dir());
-    output::check_location(&project, &out_dir)?;
+    if let Err(e) = output::check_location(&project, &out_dir) {
+        // A template error comes first, as when every page rendered before out/ was checked.
+        output::validate(jobs.len(), &render)?;
+        return Err(e.into());
+    }
     let known = generate::all_paths(&project);
     let owns = |rel: &Path| sel.owns(rel);
     if check {
+        let report = output::check_rendered(
+            &out_dir,
+            &rels,
+            jobs.len(),
+            &render,
+            Some(&known),
+            Some(&owns),
+        )?;
         progress.finish();
-        let report = output::check_known(&out_dir, &planned, Some(&known), Some(&owns))?;
         for (rel, state) in &report {
             writeln!(
                 stdout,
@@ -78,7 +102,7 @@ pub fn run(root: &Path, args: Args, stdout: &mut dyn Write) -> Result<ExitCode> 
             if !quiet {
                 status(format_args!(
                     "{} files in {} are up to date",
-                    planned.len(),
+                    rels.len(),
                     out_dir.display()
                 ));
             }
@@ -108,10 +132,15 @@ pub fn run(root: &Path, args: Args, stdout: &mut dyn Write) -> Result<ExitCode> 
         }
         return Ok(ExitCode::from(1));
     }
-    // Ownership only: write() itself compares each planned file with what is there.
-    let own = output::ownership(&out_dir, &planned, Some(&known), Some(&owns))?;
-    progress.phase("writing", planned.len());
-    let written = output::write_owned(&out_dir, &planned, &own, Some(progress.counter()))?;
+    // Ownership only: the write itself compares each rendered file with what is there.
+    let own = match output::ownership_for(&out_dir, &rels, Some(&known), Some(&owns)) {
+        Ok(own) => own,
+        Err(e) => {
+            output::validate(jobs.len(), &render)?;
+            return Err(e.into());
+        }
+    };
+    let written = output::write_rendered(&out_dir, &rels, &own, jobs.len(), &render, None)?;
     progress.finish();
     if !quiet {
         for rel in &written.foreign {

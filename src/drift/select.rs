@@ -87,6 +87,20 @@ pub fn check(
     opts: &Options,
     progress: Option<&AtomicUsize>,
 ) -> Result<Report> {
+    check_kept(project, renderer, copies, opts, true, progress)
+}
+
+/// [`check`], keeping each copy's texts (`expected_text`, `published_text`, `fixed_text`)
+/// only when `keep_texts`: a report of hunks alone stays small for tens of thousands of
+/// copies, where the texts are two whole pages per copy.
+pub fn check_kept(
+    project: &Project,
+    renderer: &Renderer<'_>,
+    copies: &[PublishedCopy],
+    opts: &Options,
+    keep_texts: bool,
+    progress: Option<&AtomicUsize>,
+) -> Result<Report> {
     let pages: Vec<Result<PageReport>> = copies
         .par_iter()
         .map(|c| {
@@ -101,7 +115,13 @@ pub fn check(
             if let Some(done) = progress {
                 done.fetch_add(1, Ordering::Relaxed);
             }
-            Ok(analysis.into_page(c))
+            let mut page = analysis.into_page(c);
+            if !keep_texts {
+                page.expected_text = String::new();
+                page.published_text = String::new();
+                page.fixed_text = String::new();
+            }
+            Ok(page)
         })
         .collect();
     Ok(Report::new(pages.into_iter().collect::<Result<_>>()?))
