@@ -1,4 +1,4 @@
-//! The checks of `drift` in tests/support/fuzzing.rs (shared with tests/fuzz_regressions.rs).
+//! The checks of `drift` in tests/support/fuzzing.rs (shared with tests/suite/fuzz_regressions.rs).
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;

@@ -56,11 +56,8 @@ pub fn run(root: &Path, args: Args, stdout: &mut dyn Write) -> Result<ExitCode> 
         }
     }
     // A bar on stderr once a run passes a second (terminals only; --quiet hides it).
-    let progress = docvar::Progress::start(
-        !quiet,
-        "rendering",
-        generate::page_count(&project, &sel),
-    );
+    let progress =
+        docvar::Progress::start(!quiet, "rendering", generate::page_count(&project, &sel));
     // Pages are rendered as they are compared or written, never all held at once: a run's
     // memory is its paths, not its pages.
     let jobs = generate::jobs(&project, &sel);

@@ -1,5 +1,5 @@
 //! The checks the fuzz targets (`fuzz/fuzz_targets/`) run on one input, shared with the
-//! regression tests (`tests/fuzz_regressions.rs`, `tests/drift_truth.rs`) so that they replay
+//! regression tests (`tests/suite/fuzz_regressions.rs`, `tests/suite/drift_truth.rs`) so that they replay
 //! exactly the same checks. Each panics when a law fails. It is included by path (not part of
 //! the library), so library users never get it and `cargo test` builds docvar only once.
 
