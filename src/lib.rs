@@ -23,6 +23,7 @@ pub mod merge;
 pub mod output;
 mod progress;
 pub mod project;
+pub mod promote;
 pub mod rename;
 pub mod render;
 pub mod report;

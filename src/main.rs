@@ -91,6 +91,14 @@ enum Command {
     /// `docvar diff` then fails only on drift not accepted there.
     #[command(after_help = cli::accept::EXAMPLES)]
     Accept(cli::accept::Args),
+    /// Promote a copy's drift into the template, so the copy renders clean.
+    ///
+    /// The copy's text replaces the template lines that rendered it, with this product's
+    /// variable values written back as {{variables}}, so every product gets the change in its
+    /// own words. Nothing is written unless every selected hunk maps to template lines and the
+    /// edited template renders the copy's text.
+    #[command(after_help = cli::promote::EXAMPLES)]
+    Promote(cli::promote::Args),
 }
 
 fn main() -> ExitCode {
@@ -139,5 +147,6 @@ fn run(cli: Cli, out: &mut dyn Write) -> cli::Result<ExitCode> {
         Command::Infer(args) => cli::infer::run(&root, args, out),
         Command::Update(args) => cli::update::run(&root, args, out),
         Command::Accept(args) => cli::accept::run(&root, args, out),
+        Command::Promote(args) => cli::promote::run(&root, args, out),
     }
 }

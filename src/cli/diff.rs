@@ -76,6 +76,32 @@ pub fn selected_report(root: &Path, copies: CopySelection) -> Result<drift::Repo
     Ok(check(root, &args)?.1)
 }
 
+/// The copies `copies` selects, as `diff` would check them (for `promote`).
+pub fn selected_copies(
+    project: &Project,
+    copies: CopySelection,
+) -> Result<Vec<drift::PublishedCopy>> {
+    if let Some(p) = &copies.page {
+        project.page(p)?;
+    }
+    if let Some(v) = &copies.variant {
+        project.variant(v)?;
+    }
+    let args = Args {
+        copies,
+        published: None,
+        as_format: None,
+        strict_blank_lines: false,
+        ignore: Vec::new(),
+        format: Format::Human,
+        color: clap::ColorChoice::Never,
+        fix: false,
+        quiet: true,
+        no_baseline: false,
+    };
+    self::copies(project, &args)
+}
+
 /// The project and the drift report of the copies `args` selects.
 fn check(root: &Path, args: &Args) -> Result<(Project, drift::Report)> {
     let project = Project::load(root)?;

@@ -10,6 +10,7 @@ pub mod infer;
 pub mod lint;
 pub mod list;
 pub mod man;
+pub mod promote;
 pub mod rename;
 pub mod update;
 
