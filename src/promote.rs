@@ -267,7 +267,11 @@ fn scan(source: &str) -> Vec<LineInfo> {
                 info.complex = true;
             }
             let inner = inner.trim_matches('~').trim();
-            if let Some(block) = inner.strip_prefix('#').or_else(|| inner.strip_prefix('^')) {
+            if inner == "^" {
+                // `{{^}}` is `{{else}}`.
+                info.complex = true;
+            } else if let Some(block) = inner.strip_prefix('#').or_else(|| inner.strip_prefix('^'))
+            {
                 let name = block.split_whitespace().next().unwrap_or("").to_string();
                 stack.push(name.clone());
                 info.blocks.push(name);
@@ -275,9 +279,12 @@ fn scan(source: &str) -> Vec<LineInfo> {
             } else if inner.starts_with('/') {
                 stack.pop();
                 info.complex = true;
-            } else if inner == "else" || inner.starts_with("else ") || inner.is_empty() {
-                info.complex = true;
-            } else if inner.starts_with('!') || inner.starts_with('>') {
+            } else if inner == "else"
+                || inner.starts_with("else ")
+                || inner.is_empty()
+                || inner.starts_with('!')
+                || inner.starts_with('>')
+            {
                 info.complex = true;
             } else if inner.split_whitespace().count() == 1
                 && !crate::render::BUILTIN_HELPERS.contains(&inner)
@@ -1062,12 +1069,13 @@ mod tests {
 
     #[test]
     fn scan_knows_blocks_and_expressions() {
-        let s = scan("a {{x}}\n{{#each rows}}\n|{{this}}|\n{{/each}}\n{{#if y}}\nb {{lookup a b}}\n{{/if}}\n\\{{z}}\n");
+        let s = scan("a {{x}}\n{{#each rows}}\n|{{this}}|\n{{/each}}\n{{#if y}}\nb {{lookup a b}}\n{{^}}\n{{/if}}\n\\{{z}}\n");
         assert_eq!(s[0].vars, ["x"]);
         assert!(!s[0].complex);
         assert_eq!(s[2].blocks, ["each"]);
         assert!(s[5].complex);
         assert_eq!(s[5].blocks, ["if"]);
-        assert!(s[7].blocks.is_empty() && !s[7].complex);
+        assert_eq!(s[7].blocks, ["if"]);
+        assert!(s[8].blocks.is_empty() && !s[8].complex);
     }
 }

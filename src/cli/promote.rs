@@ -311,7 +311,7 @@ fn print_plan(root: &Path, plan: &Plan, wanted: &[usize], out: &mut dyn Write) -
             }
             Some(Outcome::Promoted(Target::Insert { file, before })) => writeln!(
                 out,
-                "  {tag}: {copy} {} in before {}:{before}",
+                "  {tag}: {copy} {} in at {}:{before}",
                 if r.published_lines.is_some_and(|l| l[0] == l[1]) {
                     "goes"
                 } else {

@@ -17,6 +17,7 @@ mod html_report;
 mod infer;
 mod infer_laws;
 mod lint;
+mod promote;
 mod props;
 mod rename;
 mod review;
