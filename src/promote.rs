@@ -765,15 +765,32 @@ pub fn plan(
                 }
             })
             .collect();
-        let after = edit_source(&t.source, &made);
+        // The file as it is on disk: the loaded source has its BOM and CRLFs taken out, and
+        // both stay as the file has them.
+        let raw = fsguard::read_text_limited(&path, project.config.max_file_size)?;
+        let (bom, body) = match raw.strip_prefix('\u{feff}') {
+            Some(b) => ("\u{feff}", b),
+            None => ("", raw.as_str()),
+        };
+        if body.replace("\r\n", "\n") != t.source {
+            return Err(
+                Error::in_file(&path, "changed while docvar was reading the project")
+                    .help("run docvar promote again"),
+            );
+        }
+        let after = format!("{bom}{}", edit_source(body, &made));
+        let loaded = after
+            .strip_prefix('\u{feff}')
+            .unwrap_or(&after)
+            .replace("\r\n", "\n");
         for tpl in edited.pages.iter_mut().chain(edited.partials.iter_mut()) {
             if tpl.path == path {
-                tpl.source = after.clone();
+                tpl.source = loaded.clone();
             }
         }
         plan.edits.push(FileEdit {
             path,
-            before: t.source.clone(),
+            before: raw,
             after,
         });
     }

@@ -598,3 +598,31 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn crlf_templates_and_copies_keep_their_line_ends() {
+    let dir = project_copy();
+    let d = dir.path();
+    let tpl = d.join(ROLES);
+    let lf = fs::read_to_string(&tpl).unwrap();
+    let crlf = format!("\u{feff}{}", lf.replace('\n', "\r\n"));
+    fs::write(&tpl, &crlf).unwrap();
+    // The copy: a BOM, CRLF line ends, no final newline, and one word changed.
+    let copy = fs::read_to_string(d.join(PS)).unwrap();
+    assert!(copy.contains("Operations Handover meeting"));
+    let edited = copy.replace("Operations Handover meeting", "Operations Handover session");
+    let edited = format!("\u{feff}{}", edited.trim_end().replace('\n', "\r\n"));
+    fs::write(d.join(PS), &edited).unwrap();
+    let (code, out, err) = run(d, &["promote", PS]);
+    assert_eq!(code, 0, "{out}{err}");
+    let (code, out, _) = run(d, &["diff", PS]);
+    assert_eq!(code, 0, "{out}");
+    let now = fs::read_to_string(&tpl).unwrap();
+    let want = crlf
+        .replace("Operations Handover meeting", "Operations Handover session")
+        .replace("[backing up the {{product}}]", "[backing up {{product}}]");
+    assert_eq!(
+        now, want,
+        "only the two promoted lines change; BOM and CRLFs stay"
+    );
+}
