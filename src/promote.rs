@@ -509,7 +509,7 @@ fn regions_of(
     };
     let mut out: Vec<(usize, usize, usize, usize)> = Vec::new();
     let mut pending: Option<(std::ops::Range<usize>, std::ops::Range<usize>)> = None;
-    for op in capture_diff_slices(Algorithm::Myers, &e, &p) {
+    for op in capture_diff_slices(Algorithm::Patience, &e, &p) {
         if op.tag() == DiffTag::Equal {
             if let Some((er, pr)) = pending.take() {
                 let (a, b) = orig(&ek, expected.len(), er);

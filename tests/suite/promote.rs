@@ -626,3 +626,62 @@ fn crlf_templates_and_copies_keep_their_line_ends() {
         "only the two promoted lines change; BOM and CRLFs stay"
     );
 }
+
+/// Real near-duplicate pages (HTML tables, `::: note`, curly quotes, front matter; see
+/// tests/fixtures/corpus/README.md): a template inferred from each group, then every drifted
+/// copy promoted into it, both ways. Each promotes, renders clean, and with `--only-variant`
+/// leaves every other render byte for byte.
+#[test]
+fn every_copy_of_the_real_groups_promotes_into_its_inferred_template() {
+    let groups = common::root().join("tests/fixtures/corpus/groups");
+    let mut promoted = 0;
+    for name in [
+        "disabling-sign-ups",
+        "geo-ha",
+        "managing-the-dashboard",
+        "raci",
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        common::copy_dir(&groups.join(name), &d.join("pub"));
+        let mut files: Vec<String> = Vec::new();
+        for flavour in fs::read_dir(d.join("pub")).unwrap() {
+            let flavour = flavour.unwrap().path();
+            for f in fs::read_dir(&flavour).unwrap() {
+                let f = f.unwrap().path();
+                files.push(f.strip_prefix(d).unwrap().display().to_string());
+            }
+        }
+        files.sort();
+        let mut args = vec!["infer", "--page", name];
+        args.extend(files.iter().map(String::as_str));
+        let (code, out, err) = run(d, &args);
+        assert_eq!(code, 0, "{name}: {out}{err}");
+        let project = Project::load(d).unwrap();
+        let renderer = Renderer::new(&project).unwrap();
+        let opts = drift::Options::default();
+        for c in drift::declared_copies(&project) {
+            let copy = fs::read_to_string(&c.path).unwrap();
+            for only in [false, true] {
+                let req = promote::Request {
+                    copy: c.clone(),
+                    hunks: Vec::new(),
+                    only_variant: only,
+                };
+                let plan = promote::plan(&project, &renderer, &req, &opts).unwrap();
+                match &plan.verdict {
+                    Verdict::Clean => {}
+                    Verdict::Ready => {
+                        check_law(&project, &plan, &copy, only);
+                        promoted += 1;
+                    }
+                    other => panic!(
+                        "{name} {} (only {only}): {other:?} {:?}",
+                        c.variant, plan.regions
+                    ),
+                }
+            }
+        }
+    }
+    assert_eq!(promoted, 14, "7 drifted copies, each promoted both ways");
+}
