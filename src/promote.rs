@@ -809,59 +809,70 @@ pub fn plan(
         }
     }
     promised.extend(&exp[at..]);
-    let new_renderer = match Renderer::new(&edited) {
-        Ok(r) => r,
-        Err(e) => {
-            plan.verdict = Verdict::RenderFails {
-                message: e.to_string(),
-            };
+    let partial_changed = plan.edits.iter().any(|e| e.path != page_file);
+    let others = match verify(project, renderer, &edited, c, &promised, partial_changed) {
+        Ok((changes, others)) => {
+            plan.changes = changes;
+            others
+        }
+        Err(verdict) => {
+            plan.verdict = verdict;
             return Ok(plan);
         }
     };
-    let now = match new_renderer.render(&c.page, variant) {
-        Ok(s) => s,
-        Err(e) => {
-            plan.verdict = Verdict::RenderFails {
-                message: e.to_string(),
-            };
-            return Ok(plan);
-        }
+    plan.verdict = if req.only_variant && !others.is_empty() {
+        Verdict::OthersChange { pages: others }
+    } else {
+        Verdict::Ready
     };
+    Ok(plan)
+}
+
+/// What [`verify`] finds: the pages that change, and `(page, variant)` of those that are not
+/// the copy's own.
+type Verified = (Vec<PageChange>, Vec<(String, String)>);
+
+/// Renders the edited project: the copy's page for its product must give exactly `promised`;
+/// then every page a changed file feeds, for every product, before and after. Returns the
+/// pages that change and which of them are not the copy's own.
+fn verify(
+    project: &Project,
+    renderer: &Renderer<'_>,
+    edited: &Project,
+    c: &PublishedCopy,
+    promised: &[&str],
+    partial_changed: bool,
+) -> std::result::Result<Verified, Verdict> {
+    let fails = |e: Error| Verdict::RenderFails {
+        message: e.to_string(),
+    };
+    let new_renderer = Renderer::new(edited).map_err(fails)?;
+    let variant = project.variant(&c.variant).map_err(fails)?;
+    let now = new_renderer.render(&c.page, variant).map_err(fails)?;
     let now = drift::normalise(&now, None);
     let now: Vec<&str> = now.lines().collect();
     if now != promised {
         let line = now
             .iter()
-            .zip(&promised)
+            .zip(promised)
             .position(|(x, y)| x != y)
             .unwrap_or(now.len().min(promised.len()))
             + 1;
-        plan.verdict = Verdict::Mismatch { line };
-        return Ok(plan);
+        return Err(Verdict::Mismatch { line });
     }
-    // Every page a changed file feeds, for every product.
-    let partial_changed = plan.edits.iter().any(|e| e.path != page_file);
-    let mut others = Vec::new();
+    let (mut changes, mut others) = (Vec::new(), Vec::new());
     for p in &project.pages {
         if !partial_changed && p.name != c.page {
             continue;
         }
         for v in &project.variants {
-            let before = renderer.render(&p.name, v)?;
-            let after = match new_renderer.render(&p.name, v) {
-                Ok(s) => s,
-                Err(e) => {
-                    plan.verdict = Verdict::RenderFails {
-                        message: e.to_string(),
-                    };
-                    return Ok(plan);
-                }
-            };
+            let before = renderer.render(&p.name, v).map_err(fails)?;
+            let after = new_renderer.render(&p.name, v).map_err(fails)?;
             if before != after {
                 if p.name != c.page || v.slug != c.variant {
                     others.push((p.name.clone(), v.slug.clone()));
                 }
-                plan.changes.push(PageChange {
+                changes.push(PageChange {
                     page: p.name.clone(),
                     variant: v.slug.clone(),
                     before,
@@ -870,12 +881,7 @@ pub fn plan(
             }
         }
     }
-    plan.verdict = if req.only_variant && !others.is_empty() {
-        Verdict::OthersChange { pages: others }
-    } else {
-        Verdict::Ready
-    };
-    Ok(plan)
+    Ok((changes, others))
 }
 
 /// `new` for this product (and, in a partial, this page) alone; `old` for the rest.

@@ -61,19 +61,25 @@ pub struct Args {
 
 /// The drift of the copies `sel` selects, with the project's ignore patterns (for `accept`).
 pub fn selected_report(root: &Path, copies: CopySelection) -> Result<drift::Report> {
-    let args = Args {
-        copies,
-        published: None,
-        as_format: None,
-        strict_blank_lines: false,
-        ignore: Vec::new(),
-        format: Format::Human,
-        color: clap::ColorChoice::Never,
-        fix: false,
-        quiet: true,
-        no_baseline: false,
-    };
-    Ok(check(root, &args)?.1)
+    Ok(check(root, &Args::quiet(copies))?.1)
+}
+
+impl Args {
+    /// `diff` of `copies` with every other option at its default, without a progress bar.
+    fn quiet(copies: CopySelection) -> Args {
+        Args {
+            copies,
+            published: None,
+            as_format: None,
+            strict_blank_lines: false,
+            ignore: Vec::new(),
+            format: Format::Human,
+            color: clap::ColorChoice::Never,
+            fix: false,
+            quiet: true,
+            no_baseline: false,
+        }
+    }
 }
 
 /// The copies `copies` selects, as `diff` would check them (for `promote`).
@@ -87,19 +93,7 @@ pub fn selected_copies(
     if let Some(v) = &copies.variant {
         project.variant(v)?;
     }
-    let args = Args {
-        copies,
-        published: None,
-        as_format: None,
-        strict_blank_lines: false,
-        ignore: Vec::new(),
-        format: Format::Human,
-        color: clap::ColorChoice::Never,
-        fix: false,
-        quiet: true,
-        no_baseline: false,
-    };
-    self::copies(project, &args)
+    self::copies(project, &Args::quiet(copies))
 }
 
 /// The project and the drift report of the copies `args` selects.

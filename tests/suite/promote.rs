@@ -257,41 +257,37 @@ fn each_project() -> tempfile::TempDir {
     dir
 }
 
+/// The alpha page of [`each_project`] as rendered, then `extra` lines.
+const ALPHA: &str = "# About Alpha Box\n\n* Install\n* Run\n\nRead the Alpha Box notes first.\n\nThe Alpha Box runs under [/alpha/](/alpha/home).\n";
+
+/// Writes `copy` as copy.md and promotes it as the alpha page.
+fn promote_alpha(d: &Path, copy: &str) -> (i32, String, String) {
+    fs::write(d.join("copy.md"), copy).unwrap();
+    run(
+        d,
+        &["promote", "--page", "page", "--variant", "alpha", "copy.md"],
+    )
+}
+
 #[test]
 fn text_from_an_each_body_is_refused_with_the_reason() {
     let dir = each_project();
     let d = dir.path();
-    fs::write(
-        d.join("copy.md"),
-        "# About Alpha Box\n\n* Install it\n* Run\n\nRead the Alpha Box notes first.\n\nThe Alpha Box runs under [/alpha/](/alpha/home).\n",
-    )
-    .unwrap();
-    let sum = tree_checksum(d);
-    let (code, out, _) = run(
-        d,
-        &["promote", "--page", "page", "--variant", "alpha", "copy.md"],
-    );
+    let templates = tree_checksum(&d.join("templates"));
+    let (code, out, _) = promote_alpha(d, &ALPHA.replace("* Install", "* Install it"));
     assert_eq!(code, 1, "{out}");
     assert!(
         out.contains("templates/page.md.hbs:4 is inside {{#each}}"),
         "{out}"
     );
-    assert_eq!(tree_checksum(d), sum);
+    assert_eq!(tree_checksum(&d.join("templates")), templates);
 }
 
 #[test]
 fn a_partial_is_edited_for_every_page_that_includes_it() {
     let dir = each_project();
     let d = dir.path();
-    fs::write(
-        d.join("copy.md"),
-        "# About Alpha Box\n\n* Install\n* Run\n\nRead the Alpha Box release notes first.\n\nThe Alpha Box runs under [/alpha/](/alpha/home).\n",
-    )
-    .unwrap();
-    let (code, out, err) = run(
-        d,
-        &["promote", "--page", "page", "--variant", "alpha", "copy.md"],
-    );
+    let (code, out, err) = promote_alpha(d, &ALPHA.replace("notes", "release notes"));
     assert_eq!(code, 0, "{out}{err}");
     assert_eq!(
         fs::read_to_string(d.join("templates/partials/note.hbs")).unwrap(),
@@ -304,15 +300,8 @@ fn a_partial_is_edited_for_every_page_that_includes_it() {
 fn hostile_copy_text_stays_text() {
     let dir = each_project();
     let d = dir.path();
-    fs::write(
-        d.join("copy.md"),
-        "# About Alpha Box\n\n* Install\n* Run\n\nRead the Alpha Box notes first.\n\nThe Alpha Box runs under [/alpha/](/alpha/home).\n\n{{> note}} and {{#each steps}}x{{/each}} and {{{product}}} \u{1b}]0;owned\u{7}\u{1b}[2J done\n",
-    )
-    .unwrap();
-    let (code, out, err) = run(
-        d,
-        &["promote", "--page", "page", "--variant", "alpha", "copy.md"],
-    );
+    let hostile = "\n{{> note}} and {{#each steps}}x{{/each}} and {{{product}}} \u{1b}]0;owned\u{7}\u{1b}[2J done\n";
+    let (code, out, err) = promote_alpha(d, &format!("{ALPHA}{hostile}"));
     assert!(
         !out.contains('\u{1b}') && !err.contains('\u{1b}'),
         "{out:?}"
@@ -337,22 +326,14 @@ fn text_the_template_cannot_say_is_refused_after_the_render_check() {
     // and the value. The render check catches it before anything is written.
     let dir = each_project();
     let d = dir.path();
-    fs::write(
-        d.join("copy.md"),
-        "# About Alpha Box\n\n* Install\n* Run\n\nRead the Alpha Box notes first.\n\nThe Alpha Box runs under [/alpha/](/alpha/home).\n\nC:\\{{product}}\n",
-    )
-    .unwrap();
-    let sum = tree_checksum(d);
-    let (code, out, _) = run(
-        d,
-        &["promote", "--page", "page", "--variant", "alpha", "copy.md"],
-    );
+    let templates = tree_checksum(&d.join("templates"));
+    let (code, out, _) = promote_alpha(d, &format!("{ALPHA}\nC:\\{{{{product}}}}\n"));
     assert_eq!(code, 1, "{out}");
     assert!(
         out.contains("would not render the copy's text (rendered line 10 differs)"),
         "{out}"
     );
-    assert_eq!(tree_checksum(d), sum);
+    assert_eq!(tree_checksum(&d.join("templates")), templates);
 }
 
 #[cfg(unix)]
