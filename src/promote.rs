@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use regex::Regex;
 use serde_json::Value;
-use similar::{capture_diff_slices, Algorithm, DiffTag};
+use similar::{capture_diff_slices_deadline, Algorithm, DiffTag};
 
 use crate::drift::{self, CopyFormat, Hunk, PublishedCopy};
 use crate::error::{Error, Result};
@@ -489,6 +489,7 @@ fn regions_of(
     expected: &[&str],
     published: &[&str],
     ignore: &[Regex],
+    deadline: std::time::Instant,
 ) -> Vec<(usize, usize, usize, usize)> {
     let kept = |lines: &[&str]| -> Vec<usize> {
         (0..lines.len())
@@ -509,7 +510,7 @@ fn regions_of(
     };
     let mut out: Vec<(usize, usize, usize, usize)> = Vec::new();
     let mut pending: Option<(std::ops::Range<usize>, std::ops::Range<usize>)> = None;
-    for op in capture_diff_slices(Algorithm::Patience, &e, &p) {
+    for op in capture_diff_slices_deadline(Algorithm::Patience, &e, &p, Some(deadline)) {
         if op.tag() == DiffTag::Equal {
             if let Some((er, pr)) = pending.take() {
                 let (a, b) = orig(&ek, expected.len(), er);
@@ -619,7 +620,14 @@ pub fn plan(
         Ok(())
     };
     let selected_hunk = |n: usize| req.hunks.is_empty() || req.hunks.contains(&n);
-    let raw_regions = regions_of(&exp, &publ, &opts.ignore);
+    // Past the deadline the alignment is coarser (larger regions), never wrong: the render
+    // check below still holds the result to the copy's text.
+    let raw_regions = regions_of(
+        &exp,
+        &publ,
+        &opts.ignore,
+        std::time::Instant::now() + opts.timeout,
+    );
     let blank = |r: &(usize, usize, usize, usize)| {
         exp[r.0..r.1]
             .iter()
