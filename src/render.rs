@@ -70,7 +70,7 @@ fn compile(name: &str, path: &Path, source: &str) -> Result<Template> {
 fn compile_in_pieces(name: &str, path: &Path, source: &str, size: usize) -> Result<Template> {
     // Handlebars works out the line and column of every token by counting from the start of
     // the source, so compiling is quadratic in the template's size (a 340 KB template took
-    // 5 s, a 3 MB one 9 minutes). Pieces of a few KB, cut only between top-level lines,
+    // 5 s, a 3 MB one 9 minutes). Pieces of about 1 KB, cut only between top-level lines,
     // compile to the same elements; their line numbers are shifted back into place.
     let mut whole: Option<Template> = None;
     for (offset, piece) in pieces(source, size) {
@@ -95,7 +95,7 @@ fn compile_in_pieces(name: &str, path: &Path, source: &str, size: usize) -> Resu
 }
 
 /// Bytes per piece a template is compiled in (see [`compile`]).
-const PIECE_BYTES: usize = 4096;
+const PIECE_BYTES: usize = 1024;
 
 /// `source` cut into pieces of about `size` bytes, each with the number of lines before it.
 /// A cut falls only after a whole line at the top level: outside every block, raw block,
