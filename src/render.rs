@@ -72,17 +72,15 @@ fn compile_in_pieces(name: &str, path: &Path, source: &str, size: usize) -> Resu
     // the source, so compiling is quadratic in the template's size (a 340 KB template took
     // 5 s, a 3 MB one 9 minutes). Pieces of about 1 KB, cut only between top-level lines,
     // compile to the same elements; their line numbers are shifted back into place.
+    // Pieces without a `{{` are text as they stand: Handlebars' parser, slow on long text,
+    // is skipped for them.
     let mut whole: Option<Template> = None;
     for (offset, piece) in pieces(source, size) {
-        let mut t = Template::compile_with_name(piece, name.to_string()).map_err(|e| {
-            let mut err = Error::in_file(path, format!("template syntax: {}", e.reason()))
-                .help("fix the Handlebars syntax (every {{#if}} needs its {{/if}})");
-            if let Some((line, col)) = e.pos() {
-                err = err.at(line + offset, Some(col));
-            }
-            err
-        })?;
-        shift_lines(&mut t, offset);
+        let mut t = if piece.contains("{{") {
+            compile_piece(name, path, piece, offset)?
+        } else {
+            text_piece(piece, offset)
+        };
         match &mut whole {
             None => whole = Some(t),
             Some(w) => {
@@ -92,6 +90,34 @@ fn compile_in_pieces(name: &str, path: &Path, source: &str, size: usize) -> Resu
         }
     }
     Ok(whole.unwrap_or_default())
+}
+
+/// A piece of text alone, as Handlebars compiles it: one raw string at its first line.
+fn text_piece(piece: &str, offset: usize) -> Template {
+    // `TemplateMapping` cannot be built outside Handlebars: one compiled text gives its shape.
+    static SHAPE: std::sync::OnceLock<Template> = std::sync::OnceLock::new();
+    let mut t = SHAPE
+        .get_or_init(|| Template::compile("x").unwrap_or_default())
+        .clone();
+    for el in &mut t.elements {
+        *el = TemplateElement::RawString(piece.to_string());
+    }
+    shift_lines(&mut t, offset);
+    t
+}
+
+/// One piece compiled by Handlebars, its line numbers (and its errors') shifted by `offset`.
+fn compile_piece(name: &str, path: &Path, piece: &str, offset: usize) -> Result<Template> {
+    let mut t = Template::compile_with_name(piece, name.to_string()).map_err(|e| {
+        let mut err = Error::in_file(path, format!("template syntax: {}", e.reason()))
+            .help("fix the Handlebars syntax (every {{#if}} needs its {{/if}})");
+        if let Some((line, col)) = e.pos() {
+            err = err.at(line + offset, Some(col));
+        }
+        err
+    })?;
+    shift_lines(&mut t, offset);
+    Ok(t)
 }
 
 /// Bytes per piece a template is compiled in (see [`compile`]).
@@ -112,6 +138,8 @@ fn pieces(source: &str, size: usize) -> Vec<(usize, &str)> {
     // A `~}}` trims the whitespace after it, and Handlebars keeps trimming the text after
     // comments until the next tag that is not a comment.
     let mut trimming = false;
+    // The piece so far holds a `{{`.
+    let mut tags = false;
     let mut pos = 0;
     for l in source.split_inclusive('\n') {
         let mut rest = l;
@@ -161,7 +189,20 @@ fn pieces(source: &str, size: usize) -> Vec<(usize, &str)> {
         let next_trims = source[pos..]
             .trim_start_matches([' ', '\t', '\r', '\n'])
             .starts_with("{{~");
-        if pos - start >= size && depth == 0 && !raw && open.is_none() && !trimming && !next_trims {
+        // Text-only runs become pieces of their own, whatever their size (see `compile`).
+        tags |= l.contains("{{");
+        let next_tags = source[pos..]
+            .split_inclusive('\n')
+            .next()
+            .is_some_and(|n| n.contains("{{"));
+        if (pos - start >= size || tags != next_tags)
+            && depth == 0
+            && !raw
+            && open.is_none()
+            && !trimming
+            && !next_trims
+        {
+            tags = false;
             out.push((start_line, &source[start..pos]));
             start = pos;
             start_line = line;
