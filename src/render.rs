@@ -75,11 +75,14 @@ fn compile_in_pieces(name: &str, path: &Path, source: &str, size: usize) -> Resu
     // Pieces without a `{{` are text as they stand: Handlebars' parser, slow on long text,
     // is skipped for them.
     let mut whole: Option<Template> = None;
+    let mut simple = BTreeMap::new();
     for (offset, piece) in pieces(source, size) {
-        let mut t = if piece.contains("{{") {
-            compile_piece(name, path, piece, offset)?
-        } else {
+        let mut t = if !piece.contains("{{") {
             text_piece(piece, offset)
+        } else if let Some(t) = simple_piece(piece, offset, &mut simple) {
+            t
+        } else {
+            compile_piece(name, path, piece, offset)?
         };
         match &mut whole {
             None => whole = Some(t),
@@ -103,6 +106,68 @@ fn text_piece(piece: &str, offset: usize) -> Template {
         *el = TemplateElement::RawString(piece.to_string());
     }
     shift_lines(&mut t, offset);
+    t
+}
+
+/// A piece whose only tags are plain `{{name}}`s (the text of most template lines), built
+/// as Handlebars compiles it: raw strings between expressions, each expression compiled once
+/// per name (`cache`), at its own line and column. None for any other piece.
+fn simple_piece(
+    piece: &str,
+    offset: usize,
+    cache: &mut BTreeMap<String, Template>,
+) -> Option<Template> {
+    let mut t: Option<Template> = None;
+    let mut push = |el: Template, line: usize, col: usize| {
+        let mut el = el;
+        for m in &mut el.mapping {
+            m.0 = line;
+            m.1 = col;
+        }
+        match &mut t {
+            None => t = Some(el),
+            Some(t) => {
+                t.elements.append(&mut el.elements);
+                t.mapping.append(&mut el.mapping);
+            }
+        }
+    };
+    let (mut line, mut col) = (offset + 1, 1);
+    let mut rest = piece;
+    while !rest.is_empty() {
+        let i = rest.find("{{").unwrap_or(rest.len());
+        let (text, tag) = rest.split_at(i);
+        if !text.is_empty() {
+            push(text_piece(text, 0), line, col);
+            for c in text.chars() {
+                if c == '\n' {
+                    (line, col) = (line + 1, 1);
+                } else {
+                    col += 1;
+                }
+            }
+        }
+        if tag.is_empty() {
+            break;
+        }
+        if text.ends_with('\\') || tag.starts_with("{{{") {
+            return None;
+        }
+        let end = tag.find("}}")?;
+        let name = &tag[2..end];
+        let plain = name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+            && name != "else";
+        if !plain {
+            return None;
+        }
+        if !cache.contains_key(name) {
+            cache.insert(name.to_string(), Template::compile(&tag[..end + 2]).ok()?);
+        }
+        push(cache[name].clone(), line, col);
+        col += end + 2;
+        rest = &tag[end + 2..];
+    }
     t
 }
 
@@ -849,6 +914,8 @@ mod tests {
     fn line() -> impl Strategy<Value = String> {
         prop_oneof![
             Just("text {{a}} more".to_string()),
+            Just("é {{a}} ü {{b}}{{a}} \\ } {{_x1}}".to_string()),
+            Just("{{else}} {{a.b}} {{ a }}".to_string()),
             Just("".to_string()),
             Just("  indented {{{a}}} and \\{{a}}".to_string()),
             Just("{{#if t}}".to_string()),
