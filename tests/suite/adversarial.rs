@@ -524,6 +524,21 @@ fn git_internals_are_never_a_copy() {
         ],
         &["innocent.md", "inside .git"],
     );
+    // A folder link into .git: the copy itself is a plain file, its folder is resolved.
+    symlink(dir2.path().join(".git"), dir2.path().join("docs")).unwrap();
+    refused(
+        dir2.path(),
+        &[],
+        &[
+            "diff",
+            "--page",
+            "roles-and-responsibilities",
+            "--variant",
+            "appliance",
+            "docs/config",
+        ],
+        &["docs/config", "inside .git"],
+    );
 }
 
 #[test]
