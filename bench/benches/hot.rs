@@ -53,6 +53,27 @@ fn compile_templates(bencher: Bencher) {
     bencher.bench_local(|| Renderer::new(black_box(&project)).map(|r| r.variables(PAGES[0])));
 }
 
+/// Compiling one large template (KB of text, a `{{product}}` every line, an `{{#if}}` block
+/// every 50 lines): Handlebars alone is quadratic in the size (it counts each token's line from
+/// the start); docvar compiles in pieces, and plain lines without the parser.
+#[divan::bench(args = [64, 512])]
+fn compile_large_template(bencher: Bencher, kb: usize) {
+    let mut project = project();
+    let mut source = String::new();
+    let mut i = 0;
+    while source.len() < kb * 1024 {
+        i += 1;
+        if i % 50 == 0 {
+            source.push_str("{{#if product}}\nOnly where {{product}} is set.\n{{/if}}\n");
+        }
+        source.push_str(&format!(
+            "Line {i} about the {{{{product}}}} under /{{{{section}}}}/.\n"
+        ));
+    }
+    project.pages[0].source = source;
+    bencher.bench_local(|| Renderer::new(black_box(&project)).map(|r| r.variables(PAGES[0])));
+}
+
 /// One page for one product: strict variable check, context, Handlebars render.
 #[divan::bench(args = PAGES)]
 fn render(bencher: Bencher, page: &str) {
