@@ -2,13 +2,20 @@
 
 use super::*;
 
-/// Fine tokens: runs of word characters, runs of spaces, single other characters.
+/// Fine tokens: runs of word characters, runs of spaces, single other characters. A hyphen
+/// between word characters joins them (`one-saas-hub` is one token): a URL segment or a
+/// hyphenated word is a value as a whole, never a value's tail.
 pub(super) fn fine_tokens(s: &str) -> Vec<&str> {
     let mut out = Vec::new();
     let mut start = 0;
     let mut prev = None;
-    for (i, c) in s.char_indices() {
-        let cl = class(c);
+    let mut chars = s.char_indices().peekable();
+    let mut last: Option<char> = None;
+    while let Some((i, c)) = chars.next() {
+        let joins =
+            c == '-' && last.is_some_and(is_word) && chars.peek().is_some_and(|&(_, n)| is_word(n));
+        last = Some(c);
+        let cl = if joins { 1 } else { class(c) };
         if i > start && (cl == 2 || Some(cl) != prev) {
             out.push(&s[start..i]);
             start = i;
