@@ -604,6 +604,38 @@ fn widen_drift_to_lines<'a>(
     // block, fences included (a command cut in two is no template). A variable inside stays:
     // its values are words on one line, so it cuts no block.
     let fences = fenced_blocks(&toks.lines);
+    // Another copy's fenced blocks too: where the first copy has other text, a drifted slot
+    // must not start or end inside the block that copy has (its words can match the first
+    // copy's). Each block as tokens, from its opening fence to its closing fence's line break.
+    let other_fences: Vec<Vec<(usize, usize)>> = seg.toks[1..]
+        .iter()
+        .map(|t| {
+            fenced_blocks(&t.lines)
+                .into_iter()
+                .map(|(open, close)| {
+                    let next = t.line_first[close + 1];
+                    let end = if next > 0 && t.toks[next - 1].contains('\n') {
+                        next - 1
+                    } else {
+                        next
+                    };
+                    (t.line_first[open], end)
+                })
+                .collect()
+        })
+        .collect();
+    // Whether first-copy token `i` is, in some copy, inside one of its blocks (`edge`: its
+    // first token counts as inside, as it does for a slot's start).
+    let in_other_fence = |i: usize, edge: bool| {
+        seg.aligns.iter().zip(&other_fences).any(|(a, fs)| {
+            let m = a.matches[i];
+            m != NONE
+                && fs.iter().any(|&(a, b)| {
+                    let m = m as usize;
+                    (if edge { a <= m } else { a < m }) && m < b
+                })
+        })
+    };
     let fence_of = |r: &Range<usize>| -> Option<(usize, usize)> {
         let (a, b) = (
             line_of(r.start.min(len - 1)),
@@ -643,11 +675,11 @@ fn widen_drift_to_lines<'a>(
             // The closing fence's last token (an unclosed fence runs to the end).
             last = last.max(toks.line_first[close + 1].max(1) - 1);
         }
-        while start > 0 && !matched_all(start - 1) {
+        while start > 0 && (!matched_all(start - 1) || in_other_fence(start - 1, true)) {
             start = toks.line_first[line_of(start - 1)];
         }
         let mut end = line_end(last);
-        while end < len && (end < r.end || !matched_all(end)) {
+        while end < len && (end < r.end || !matched_all(end) || in_other_fence(end, false)) {
             end = if end + 1 >= len {
                 len
             } else {
