@@ -882,9 +882,28 @@ mod tests {
 
     #[test]
     fn fine_tokens_split_words_spaces_and_marks() {
+        // A hyphen between word characters joins them: a URL segment is one token.
         assert_eq!(
-            fine_tokens("](/private-saas/x  y"),
-            vec!["]", "(", "/", "private", "-", "saas", "/", "x", "  ", "y"]
+            fine_tokens("](/private-saas/x  y -z a- --"),
+            vec![
+                "]",
+                "(",
+                "/",
+                "private-saas",
+                "/",
+                "x",
+                "  ",
+                "y",
+                " ",
+                "-",
+                "z",
+                " ",
+                "a",
+                "-",
+                " ",
+                "-",
+                "-"
+            ]
         );
     }
 
