@@ -405,14 +405,7 @@ fn fifo_as_template_variant_copy_or_config_is_refused_at_once() {
     refused(
         dir.path(),
         &[],
-        &[
-            "diff",
-            "--page",
-            "roles-and-responsibilities",
-            "--variant",
-            "appliance",
-            "pipe.md",
-        ],
+        &diff_appliance("pipe.md"),
         &["pipe.md", "not a regular file"],
     );
     refused(
@@ -429,14 +422,7 @@ fn dev_zero_is_never_read() {
     refused(
         dir.path(),
         &[],
-        &[
-            "diff",
-            "--page",
-            "roles-and-responsibilities",
-            "--variant",
-            "appliance",
-            "/dev/zero",
-        ],
+        &diff_appliance("/dev/zero"),
         &["/dev/zero", "not a regular file"],
     );
     refused(
@@ -471,14 +457,7 @@ fn files_over_max_file_size_are_refused() {
     refused(
         dir.path(),
         &[],
-        &[
-            "diff",
-            "--page",
-            "roles-and-responsibilities",
-            "--variant",
-            "appliance",
-            "big.md",
-        ],
+        &diff_appliance("big.md"),
         &["big.md", "over the limit of 100000"],
     );
 }
@@ -517,14 +496,7 @@ fn git_internals_are_never_a_copy() {
         refused(
             dir2.path(),
             &[],
-            &[
-                "diff",
-                "--page",
-                "roles-and-responsibilities",
-                "--variant",
-                "appliance",
-                copy,
-            ],
+            &diff_appliance(copy),
             &[copy, "inside .git"],
         );
     }
@@ -711,4 +683,16 @@ fn a_list_or_table_printed_as_text_is_refused_unless_a_helper_takes_it() {
     assert!(std::fs::read_to_string(dir.path().join(ROLES_MD))
         .unwrap()
         .ends_with("\nAppliance\n"));
+}
+
+/// `docvar diff` of one FILE as the appliance copy of the roles page.
+fn diff_appliance(copy: &str) -> [&str; 6] {
+    [
+        "diff",
+        "--page",
+        "roles-and-responsibilities",
+        "--variant",
+        "appliance",
+        copy,
+    ]
 }
