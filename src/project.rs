@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use rayon::prelude::*;
 use serde::Deserialize;
 
 use crate::error::{line_col, Error, Result};
@@ -123,6 +124,40 @@ impl Variant {
             .map(|i| i + 1)
     }
 
+    /// The variables the variant defines, for all pages or for one.
+    pub(crate) fn defined(&self) -> impl Iterator<Item = &str> {
+        self.vars
+            .keys()
+            .chain(self.pages.values().flat_map(|p| p.vars.keys()))
+            .map(String::as_str)
+    }
+
+    /// What a lean project keeps: slug, path and declared copies.
+    fn lean(self) -> Variant {
+        let pages = self
+            .pages
+            .into_iter()
+            .filter(|(_, p)| !p.published.is_empty())
+            .map(|(name, p)| {
+                let published = p.published;
+                (
+                    name,
+                    VariantPage {
+                        published,
+                        ..Default::default()
+                    },
+                )
+            })
+            .collect();
+        Variant {
+            slug: self.slug,
+            path: self.path,
+            source: String::new(),
+            vars: toml::Table::new(),
+            pages,
+        }
+    }
+
     /// The settings of `page` (empty when the variant has none).
     pub fn page(&self, page: &str) -> VariantPage {
         self.pages.get(page).cloned().unwrap_or_default()
@@ -142,6 +177,10 @@ pub struct Project {
     pub partials: Vec<PageTemplate>,
     /// Variants, sorted by slug.
     pub variants: Vec<Variant>,
+    /// Set when the variants hold only their slug, path and declared copies
+    /// ([`Project::load_lean`]; [`Project::full`] reads the rest): the names of the variables
+    /// any variant defines, for messages about a missing one.
+    pub(crate) lean: Option<std::collections::BTreeSet<String>>,
 }
 
 const VARIANT_KEYS: &[&str] = &["slug", "vars", "pages"];
@@ -255,16 +294,41 @@ impl Config {
 impl Project {
     /// Loads the project at `root`: docvar.toml if present, then templates and variants.
     pub fn load(root: &Path) -> Result<Project> {
-        Project::load_with(root, None)
+        Project::load_with(root, None, false)
+    }
+
+    /// [`Project::load`] with the same checks of every variant file, keeping of each variant
+    /// only its slug, path and declared copies: the rest is read again when one of its pages
+    /// is rendered ([`Project::full`]). `generate` and `diff` load this way, so their memory
+    /// does not grow with the number of products (2 KB a variant held in full).
+    pub fn load_lean(root: &Path) -> Result<Project> {
+        Project::load_with(root, None, true)
+    }
+
+    /// `variant` with all its settings: itself, or in a lean project its file read again.
+    pub fn full<'a>(&self, variant: &'a Variant) -> Result<std::borrow::Cow<'a, Variant>> {
+        if self.lean.is_none() {
+            return Ok(std::borrow::Cow::Borrowed(variant));
+        }
+        let names: Vec<&str> = self.pages.iter().map(|t| t.name.as_str()).collect();
+        let source = fsguard::read_text_limited(&variant.path, self.config.max_file_size)?;
+        let full = parse_variant(&variant.path, &source, &names)?;
+        if full.slug != variant.slug {
+            return Err(
+                Error::in_file(&variant.path, "changed while docvar was running")
+                    .help("run docvar again once the variant files are saved"),
+            );
+        }
+        Ok(std::borrow::Cow::Owned(full))
     }
 
     /// Loads a project that may have no templates or variants yet (`docvar infer` adopting
     /// pages): variant files may also name `extra_page`, the page about to be written.
     pub(crate) fn load_variants(root: &Path, extra_page: &str) -> Result<Project> {
-        Project::load_with(root, Some(extra_page))
+        Project::load_with(root, Some(extra_page), false)
     }
 
-    fn load_with(root: &Path, extra_page: Option<&str>) -> Result<Project> {
+    fn load_with(root: &Path, extra_page: Option<&str>, lean: bool) -> Result<Project> {
         let config = Config::load(root)?;
         let templates_dir = join(root, &config.templates);
         let mut pages = Vec::new();
@@ -285,41 +349,62 @@ impl Project {
             partials.push(PageTemplate { name, path, source });
         }
         let variants_dir = join(root, &config.variants);
-        let mut variants: Vec<Variant> = Vec::new();
-        for path in sorted_files(&variants_dir, ".toml")? {
-            let v = load_variant(&path, &pages, extra_page, config.max_file_size)?;
-            if let Some(other) = variants.iter().find(|o| o.slug == v.slug) {
-                return Err(Error::in_file(
-                    &path,
-                    format!(
-                        "variant slug {:?} is also used by {}",
-                        v.slug,
-                        other.path.display()
-                    ),
-                )
-                .help("give each variant its own slug"));
-            }
-            variants.push(v);
-        }
-        if variants.is_empty() && extra_page.is_none() {
-            return Err(Error::in_file(&variants_dir, "no variant files found")
-                .help("add variants/<slug>.toml with a [vars] table"));
-        }
-        variants.sort_by(|a, b| a.slug.cmp(&b.slug));
-        let project = Project {
+        let mut project = Project {
             root: root.to_path_buf(),
             config,
             pages,
             partials,
-            variants,
+            variants: Vec::new(),
+            lean: lean.then(Default::default),
         };
-        for v in &project.variants {
-            for (page, settings) in &v.pages {
-                for p in &settings.published {
-                    project.check_declared_copy(v, page, p)?;
+        let files = sorted_files(&variants_dir, ".toml")?;
+        // Read and parsed in parallel (an estate has thousands); checked in file order, so
+        // the error reported is the first file's, as a one-by-one load would find it.
+        let limit = project.config.max_file_size;
+        let parsed: Vec<Result<(Variant, Vec<String>)>> = files
+            .par_iter()
+            .map(|path| {
+                let v = load_variant(path, &project.pages, extra_page, limit)?;
+                for (page, settings) in &v.pages {
+                    for p in &settings.published {
+                        project.check_declared_copy(&v, page, p)?;
+                    }
                 }
+                Ok(if lean {
+                    let names = v.defined().map(str::to_string).collect();
+                    (v.lean(), names)
+                } else {
+                    (v, Vec::new())
+                })
+            })
+            .collect();
+        let mut slugs: std::collections::HashMap<String, usize> = Default::default();
+        for (v, path) in parsed.into_iter().zip(&files) {
+            let (v, names) = v?;
+            if let Some(defined) = &mut project.lean {
+                defined.extend(names);
             }
+            if let Some(&other) = slugs.get(&v.slug) {
+                return Err(Error::in_file(
+                    path,
+                    format!(
+                        "variant slug {:?} is also used by {}",
+                        v.slug,
+                        project.variants[other].path.display()
+                    ),
+                )
+                .help("give each variant its own slug"));
+            }
+            slugs.insert(v.slug.clone(), project.variants.len());
+            project.variants.push(v);
         }
+        drop(slugs);
+        if project.variants.is_empty() && extra_page.is_none() {
+            return Err(Error::in_file(&variants_dir, "no variant files found")
+                .help("add variants/<slug>.toml with a [vars] table"));
+        }
+        project.variants.sort_by(|a, b| a.slug.cmp(&b.slug));
+        project.variants.shrink_to_fit();
         Ok(project)
     }
 
@@ -339,21 +424,28 @@ impl Project {
 
     /// The variant called `slug`, or an error suggesting the closest one.
     pub fn variant(&self, slug: &str) -> Result<&Variant> {
-        self.variants
-            .iter()
-            .find(|v| v.slug == slug)
-            .ok_or_else(|| {
-                let mut e = Error::msg(format!("unknown variant {slug:?}"));
-                e.help = Some(
-                    match suggest(slug, self.variants.iter().map(|v| v.slug.as_str())) {
-                        Some(s) => {
-                            format!("did you mean {s:?}? (`docvar list` shows the variants)")
-                        }
-                        None => "`docvar list` shows the variants".into(),
-                    },
-                );
-                e
-            })
+        // Variants are sorted by slug once loaded: a diff of 40,000 copies looked each one up
+        // by a linear scan and spent most of its time there. A caller that added variants out
+        // of order still finds them by the scan.
+        let found = match self
+            .variants
+            .binary_search_by(|v| v.slug.as_str().cmp(slug))
+        {
+            Ok(i) => Some(&self.variants[i]),
+            Err(_) => self.variants.iter().find(|v| v.slug == slug),
+        };
+        found.ok_or_else(|| {
+            let mut e = Error::msg(format!("unknown variant {slug:?}"));
+            e.help = Some(
+                match suggest(slug, self.variants.iter().map(|v| v.slug.as_str())) {
+                    Some(s) => {
+                        format!("did you mean {s:?}? (`docvar list` shows the variants)")
+                    }
+                    None => "`docvar list` shows the variants".into(),
+                },
+            );
+            e
+        })
     }
 
     /// The output folder.

@@ -634,9 +634,14 @@ impl<'p> Renderer<'p> {
             if ctx.get(name).is_none() {
                 // A name no variant defines is most likely a typo in the template: offer the
                 // closest defined name before telling the user to define it everywhere.
-                let nowhere = !self.project.variants.iter().any(|v| {
-                    v.vars.contains_key(name) || v.pages.values().any(|p| p.vars.contains_key(name))
-                });
+                let nowhere = match &self.project.lean {
+                    Some(defined) => !defined.contains(name),
+                    None => !self
+                        .project
+                        .variants
+                        .iter()
+                        .any(|v| v.defined().any(|d| d == name)),
+                };
                 let close = ctx
                     .as_object()
                     .filter(|_| nowhere)
@@ -705,6 +710,11 @@ impl<'p> Renderer<'p> {
 
     /// Renders `page` for `variant` to Markdown, checked strictly first.
     pub fn render(&self, page: &str, variant: &Variant) -> Result<String> {
+        self.render_full(page, &*self.project.full(variant)?)
+    }
+
+    /// [`Renderer::render`] of a variant that holds all its settings (not a lean project's).
+    pub(crate) fn render_full(&self, page: &str, variant: &Variant) -> Result<String> {
         let ctx = self.context(page, variant);
         self.check_context(page, variant, &ctx)?;
         self.registry.render(page, &ctx).map_err(|e| {

@@ -98,7 +98,8 @@ pub fn selected_copies(
 
 /// The project and the drift report of the copies `args` selects.
 fn check(root: &Path, args: &Args) -> Result<(Project, drift::Report)> {
-    let project = Project::load(root)?;
+    // Lean: a variant's settings are read again for its copies, not held for the run.
+    let project = Project::load_lean(root)?;
     let renderer = Renderer::new(&project)?;
     if let Some(p) = &args.copies.page {
         project.page(p)?;

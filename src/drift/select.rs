@@ -104,9 +104,10 @@ pub fn check_kept(
     let pages: Vec<Result<PageReport>> = copies
         .par_iter()
         .map(|c| {
-            let variant = project.variant(&c.variant)?;
+            let variant = project.full(project.variant(&c.variant)?)?;
+            let variant = &*variant;
             project.page(&c.page)?;
-            let expected = renderer.render(&c.page, variant)?;
+            let expected = renderer.render_full(&c.page, variant)?;
             let published = project.read_copy(&c.path)?;
             // The template-line map is only worked out for a copy with hunks to place.
             let make = || renderer.template_line_map(&c.page, variant, &expected);

@@ -231,6 +231,7 @@ impl Inferred {
                 source: self.template.clone(),
             }],
             partials: Vec::new(),
+            lean: None,
             variants,
         }
     }

@@ -458,6 +458,7 @@ pub fn drift_report(
             source: plan.template.clone(),
         }],
         partials: Vec::new(),
+        lean: None,
         variants,
     };
     let renderer = crate::render::Renderer::new(&project)?;
