@@ -53,17 +53,28 @@ impl Selection {
     }
 }
 
-/// Every path (relative to out/) a full run writes, without rendering anything.
-pub fn all_paths(project: &Project) -> std::collections::HashSet<PathBuf> {
-    let mut paths = std::collections::HashSet::new();
-    for v in &project.variants {
-        for p in &project.pages {
-            for ext in ["md", "txt"] {
-                paths.insert(PathBuf::from(&v.slug).join(format!("{}.{ext}", p.name)));
-            }
-        }
-    }
-    paths
+/// Whether a full run writes `rel` (relative to out/): `<slug>/<page>.md` or `.txt` of a
+/// variant and a page of the project. Asked of each file found in out/, without listing every
+/// path a run writes (which grows with the estate).
+pub fn writes(project: &Project, rel: &std::path::Path) -> bool {
+    let mut parts = rel.iter();
+    let (Some(slug), Some(file), None) = (parts.next(), parts.next(), parts.next()) else {
+        return false;
+    };
+    let (Some(slug), Some(file)) = (slug.to_str(), file.to_str()) else {
+        return false;
+    };
+    let Some(page) = file
+        .strip_suffix(".md")
+        .or_else(|| file.strip_suffix(".txt"))
+    else {
+        return false;
+    };
+    project.pages.iter().any(|p| p.name == page)
+        && project
+            .variants
+            .binary_search_by(|v| v.slug.as_str().cmp(slug))
+            .is_ok()
 }
 
 /// How many pages (page x variant) [`plan`] renders for `sel`.

@@ -1,6 +1,8 @@
 //! `docvar generate`: render every page for every variant into out/.
 
 use std::io::Write;
+
+use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -42,12 +44,18 @@ pub fn run(root: &Path, args: Args, stdout: &mut dyn Write) -> Result<ExitCode> 
         quiet,
     } = args;
     let sel = Selection { variants, pages };
-    let project = Project::load(root)?;
+    let project = Project::load_lean(root)?;
     sel.validate(&project)?;
     let renderer = Renderer::new(&project)?;
     if !quiet {
-        for v in &project.variants {
-            for name in renderer.unused(v) {
+        // The project is lean: each variant file is read again to list its variables.
+        let unused: Vec<docvar::Result<Vec<String>>> = project
+            .variants
+            .par_iter()
+            .map(|v| Ok(renderer.unused(&*project.full(v)?)))
+            .collect();
+        for (v, names) in project.variants.iter().zip(unused) {
+            for name in names? {
                 status(format_args!(
                     "warning: {}: variable `{name}` is not used by any template",
                     v.path.display()
@@ -75,7 +83,7 @@ pub fn run(root: &Path, args: Args, stdout: &mut dyn Write) -> Result<ExitCode> 
         output::validate(jobs.len(), &render)?;
         return Err(e.into());
     }
-    let known = generate::all_paths(&project);
+    let known = |rel: &Path| generate::writes(&project, rel);
     let owns = |rel: &Path| sel.owns(rel);
     if check {
         let report = output::check_rendered(
@@ -83,7 +91,7 @@ pub fn run(root: &Path, args: Args, stdout: &mut dyn Write) -> Result<ExitCode> 
             &rels,
             jobs.len(),
             &render,
-            Some(&known),
+            Some(&known as &dyn Fn(&Path) -> bool),
             Some(&owns),
         )?;
         progress.finish();
@@ -130,7 +138,12 @@ pub fn run(root: &Path, args: Args, stdout: &mut dyn Write) -> Result<ExitCode> 
         return Ok(ExitCode::from(1));
     }
     // Ownership only: the write itself compares each rendered file with what is there.
-    let own = match output::ownership_for(&out_dir, &rels, Some(&known), Some(&owns)) {
+    let own = match output::ownership_for(
+        &out_dir,
+        &rels,
+        Some(&known as &dyn Fn(&Path) -> bool),
+        Some(&owns),
+    ) {
         Ok(own) => own,
         Err(e) => {
             output::validate(jobs.len(), &render)?;
