@@ -496,3 +496,40 @@ fn template_variable_typo_gets_did_you_mean() {
         "{err}"
     );
 }
+
+/// generate and diff load variants lean (slug, path and declared copies kept; the rest read
+/// again per render): every page must render as from a project held in full, and a lean
+/// variant must not carry the settings it dropped.
+#[test]
+fn a_lean_project_renders_what_a_full_one_does() {
+    let full = Project::load(&root()).unwrap();
+    let lean = Project::load_lean(&root()).unwrap();
+    let (rf, rl) = (Renderer::new(&full).unwrap(), Renderer::new(&lean).unwrap());
+    let slugs = |p: &Project| p.variants.iter().map(|v| v.slug.clone()).collect::<Vec<_>>();
+    assert_eq!(slugs(&full), slugs(&lean));
+    let mut pages = 0;
+    for (f, l) in full.variants.iter().zip(&lean.variants) {
+        assert!(l.vars.is_empty() && l.source.is_empty(), "{} kept its settings", l.slug);
+        assert!(!f.vars.is_empty(), "{} holds no variables in full", f.slug);
+        for (page, settings) in &f.pages {
+            assert_eq!(
+                l.page(page).published,
+                settings.published,
+                "declared copies of {}",
+                l.slug
+            );
+        }
+        assert_eq!(lean.full(l).unwrap().vars, f.vars);
+        for p in &full.pages {
+            assert_eq!(
+                rl.render(&p.name, l).unwrap(),
+                rf.render(&p.name, f).unwrap(),
+                "{} for {}",
+                p.name,
+                f.slug
+            );
+            pages += 1;
+        }
+    }
+    assert_eq!(pages, 6);
+}
