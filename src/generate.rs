@@ -92,50 +92,61 @@ pub fn page_count(project: &Project, sel: &Selection) -> usize {
     variants * pages
 }
 
-/// The pages (variant x page) of the selection, in the order [`plan`] renders them.
-pub fn jobs<'a>(project: &'a Project, sel: &Selection) -> Vec<(&'a Variant, &'a Page)> {
+/// The selection as one job per variant (its selected pages), in the order [`plan`] renders
+/// them: a variant's file is read once for all its pages (see [`Project::load_lean`]).
+pub fn jobs<'a>(project: &'a Project, sel: &Selection) -> Vec<(&'a Variant, Vec<&'a Page>)> {
+    let pages: Vec<&Page> = project
+        .pages
+        .iter()
+        .filter(|p| sel.has_page(&p.name))
+        .collect();
     project
         .variants
         .iter()
         .filter(|v| sel.has_variant(&v.slug))
-        .flat_map(|v| {
-            project
-                .pages
-                .iter()
-                .filter(|p| sel.has_page(&p.name))
-                .map(move |p| (v, p))
-        })
+        .map(|v| (v, pages.clone()))
         .collect()
 }
 
 /// The out/ paths of `jobs`, in the order [`render_job`] returns their files.
-pub fn paths(jobs: &[(&Variant, &Page)]) -> Vec<PathBuf> {
+pub fn paths(jobs: &[(&Variant, Vec<&Page>)]) -> Vec<PathBuf> {
     jobs.iter()
-        .flat_map(|(v, p)| {
+        .flat_map(|(v, pages)| {
             let dir = PathBuf::from(&v.slug);
-            [
-                dir.join(format!("{}.md", p.name)),
-                dir.join(format!("{}.txt", p.name)),
-            ]
+            pages.iter().flat_map(move |p| {
+                [
+                    dir.join(format!("{}.md", p.name)),
+                    dir.join(format!("{}.txt", p.name)),
+                ]
+            })
         })
         .collect()
 }
 
-/// One page's files: its Markdown and its plain text, at the paths [`paths`] gives.
-pub fn render_job(renderer: &Renderer<'_>, variant: &Variant, page: &Page) -> Result<[Planned; 2]> {
-    let md = renderer.render(&page.name, variant)?;
-    let txt = export::to_text(&md);
+/// One variant's files, at the paths [`paths`] gives: each page's Markdown and plain text;
+/// and the variables the variant defines that no template uses (worth a warning).
+pub fn render_job(
+    project: &Project,
+    renderer: &Renderer<'_>,
+    variant: &Variant,
+    pages: &[&Page],
+) -> Result<(Vec<Planned>, Vec<String>)> {
+    let full = project.full(variant)?;
     let dir = PathBuf::from(&variant.slug);
-    Ok([
-        Planned {
+    let mut files = Vec::with_capacity(pages.len() * 2);
+    for page in pages {
+        let md = renderer.render_full(&page.name, &full)?;
+        let txt = export::to_text(&md);
+        files.push(Planned {
             rel: dir.join(format!("{}.md", page.name)),
             bytes: md.into_bytes(),
-        },
-        Planned {
+        });
+        files.push(Planned {
             rel: dir.join(format!("{}.txt", page.name)),
             bytes: txt.into_bytes(),
-        },
-    ])
+        });
+    }
+    Ok((files, renderer.unused(&full)))
 }
 
 /// Renders the selection into the files out/ should hold, in a stable order. Any error in
@@ -149,17 +160,17 @@ pub fn plan(
     progress: Option<&AtomicUsize>,
 ) -> Result<Vec<Planned>> {
     let jobs = jobs(project, sel);
-    let rendered: Vec<Result<[Planned; 2]>> = jobs
+    let rendered: Vec<Result<Vec<Planned>>> = jobs
         .par_iter()
-        .map(|(v, p)| {
-            let files = render_job(renderer, v, p)?;
+        .map(|(v, pages)| {
+            let (files, _) = render_job(project, renderer, v, pages)?;
             if let Some(done) = progress {
-                done.fetch_add(1, Ordering::Relaxed);
+                done.fetch_add(pages.len(), Ordering::Relaxed);
             }
             Ok(files)
         })
         .collect();
-    let mut planned = Vec::with_capacity(rendered.len() * 2);
+    let mut planned = Vec::new();
     for r in rendered {
         planned.extend(r?);
     }

@@ -46,6 +46,28 @@ fn published(rel: &str) -> String {
         .expect("fixture exists")
 }
 
+/// Loading the project: in full (every command but two), or lean as generate and diff do
+/// (variant files read and checked, only slug, path and declared copies kept).
+#[divan::bench(args = ["full", "lean"])]
+fn load_project(bencher: Bencher, how: &str) {
+    let root = root();
+    bencher.bench_local(|| {
+        let p = match how {
+            "lean" => Project::load_lean(black_box(&root)),
+            _ => Project::load(black_box(&root)),
+        };
+        p.map(|p| p.variants.len()).expect("the project loads")
+    });
+}
+
+/// A lean project's price per render: reading one variant file again.
+#[divan::bench]
+fn full_variant_of_lean_project(bencher: Bencher) {
+    let project = Project::load_lean(&root()).expect("the project loads");
+    let variant = project.variant("psaas-appliance").expect("variant exists");
+    bencher.bench_local(|| project.full(black_box(variant)).map(|v| v.vars.len()));
+}
+
 /// Compiling every template and partial (once per run).
 #[divan::bench]
 fn compile_templates(bencher: Bencher) {
@@ -158,8 +180,8 @@ fn generate_streamed(bencher: Bencher, state: &str) {
     let jobs = generate::jobs(&project, &Default::default());
     let rels = generate::paths(&jobs);
     let render = |j: usize| {
-        let (v, p) = jobs[j];
-        Ok(generate::render_job(&renderer, v, p)?.into())
+        let (v, pages) = &jobs[j];
+        Ok(generate::render_job(&project, &renderer, v, pages)?.0)
     };
     let write = |dir: &Path| {
         let own = output::ownership_for(dir, &rels, None, None).expect("ownership");

@@ -2,9 +2,10 @@
 
 use std::io::Write;
 
-use rayon::prelude::*;
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Mutex;
 
 use docvar::generate::{self, Selection};
 use docvar::output;
@@ -47,22 +48,6 @@ pub fn run(root: &Path, args: Args, stdout: &mut dyn Write) -> Result<ExitCode> 
     let project = Project::load_lean(root)?;
     sel.validate(&project)?;
     let renderer = Renderer::new(&project)?;
-    if !quiet {
-        // The project is lean: each variant file is read again to list its variables.
-        let unused: Vec<docvar::Result<Vec<String>>> = project
-            .variants
-            .par_iter()
-            .map(|v| Ok(renderer.unused(&*project.full(v)?)))
-            .collect();
-        for (v, names) in project.variants.iter().zip(unused) {
-            for name in names? {
-                status(format_args!(
-                    "warning: {}: variable `{name}` is not used by any template",
-                    v.path.display()
-                ));
-            }
-        }
-    }
     // A bar on stderr once a run passes a second (terminals only; --quiet hides it).
     let progress =
         docvar::Progress::start(!quiet, "rendering", generate::page_count(&project, &sel));
@@ -71,11 +56,33 @@ pub fn run(root: &Path, args: Args, stdout: &mut dyn Write) -> Result<ExitCode> 
     let jobs = generate::jobs(&project, &sel);
     let rels = generate::paths(&jobs);
     let counter = progress.counter();
+    // Variables no template uses, by job: found as each variant renders (its file is read
+    // then), printed once the pages are.
+    let unused: Mutex<BTreeMap<usize, Vec<String>>> = Mutex::default();
     let render = |j: usize| {
-        let (v, p) = jobs[j];
-        let files = generate::render_job(&renderer, v, p)?;
-        counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        Ok(files.into())
+        let (v, pages) = &jobs[j];
+        let (files, names) = generate::render_job(&project, &renderer, v, pages)?;
+        if !names.is_empty() {
+            unused
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .insert(j, names);
+        }
+        counter.fetch_add(pages.len(), std::sync::atomic::Ordering::Relaxed);
+        Ok(files)
+    };
+    let warn_unused = || {
+        if quiet {
+            return;
+        }
+        for (j, names) in std::mem::take(&mut *unused.lock().unwrap_or_else(|p| p.into_inner())) {
+            for name in names {
+                status(format_args!(
+                    "warning: {}: variable `{name}` is not used by any template",
+                    jobs[j].0.path.display()
+                ));
+            }
+        }
     };
     let out_dir = out.unwrap_or_else(|| project.out_dir());
     if let Err(e) = output::check_location(&project, &out_dir) {
@@ -95,6 +102,7 @@ pub fn run(root: &Path, args: Args, stdout: &mut dyn Write) -> Result<ExitCode> 
             Some(&owns),
         )?;
         progress.finish();
+        warn_unused();
         for (rel, state) in &report {
             writeln!(
                 stdout,
@@ -152,6 +160,7 @@ pub fn run(root: &Path, args: Args, stdout: &mut dyn Write) -> Result<ExitCode> 
     };
     let written = output::write_rendered(&out_dir, &rels, &own, jobs.len(), &render, None)?;
     progress.finish();
+    warn_unused();
     if !quiet {
         for rel in &written.foreign {
             status(format_args!(

@@ -101,29 +101,47 @@ pub fn check_kept(
     keep_texts: bool,
     progress: Option<&AtomicUsize>,
 ) -> Result<Report> {
-    let pages: Vec<Result<PageReport>> = copies
+    let one = |c: &PublishedCopy| -> Result<PageReport> {
+        let variant = project.full(project.variant(&c.variant)?)?;
+        let variant = &*variant;
+        project.page(&c.page)?;
+        let expected = renderer.render_full(&c.page, variant)?;
+        let published = project.read_copy(&c.path)?;
+        // The template-line map is only worked out for a copy with hunks to place.
+        let make = || renderer.template_line_map(&c.page, variant, &expected);
+        let tl = TemplateLines::lazy(&make);
+        let analysis = compare_with(&expected, &published, c.format, &tl, opts, true);
+        if let Some(done) = progress {
+            done.fetch_add(1, Ordering::Relaxed);
+        }
+        let mut page = analysis.into_page(c);
+        if !keep_texts {
+            page.expected_text = String::new();
+            page.published_text = String::new();
+            page.fixed_text = String::new();
+        }
+        Ok(page)
+    };
+    // Collected in place (an `Option<PageReport>` is the size of a `PageReport`, so the list
+    // becomes the report's without a copy; a list of results and the report's list side by
+    // side doubled the peak). The error reported is the first in copy order.
+    let first_error: std::sync::Mutex<Option<(usize, Error)>> = std::sync::Mutex::new(None);
+    let pages: Vec<Option<PageReport>> = copies
         .par_iter()
-        .map(|c| {
-            let variant = project.full(project.variant(&c.variant)?)?;
-            let variant = &*variant;
-            project.page(&c.page)?;
-            let expected = renderer.render_full(&c.page, variant)?;
-            let published = project.read_copy(&c.path)?;
-            // The template-line map is only worked out for a copy with hunks to place.
-            let make = || renderer.template_line_map(&c.page, variant, &expected);
-            let tl = TemplateLines::lazy(&make);
-            let analysis = compare_with(&expected, &published, c.format, &tl, opts, true);
-            if let Some(done) = progress {
-                done.fetch_add(1, Ordering::Relaxed);
+        .enumerate()
+        .map(|(i, c)| match one(c) {
+            Ok(page) => Some(page),
+            Err(e) => {
+                let mut first = first_error.lock().unwrap_or_else(|p| p.into_inner());
+                if first.as_ref().is_none_or(|(j, _)| i < *j) {
+                    *first = Some((i, e));
+                }
+                None
             }
-            let mut page = analysis.into_page(c);
-            if !keep_texts {
-                page.expected_text = String::new();
-                page.published_text = String::new();
-                page.fixed_text = String::new();
-            }
-            Ok(page)
         })
         .collect();
-    Ok(Report::new(pages.into_iter().collect::<Result<_>>()?))
+    if let Some((_, e)) = first_error.into_inner().unwrap_or_else(|p| p.into_inner()) {
+        return Err(e);
+    }
+    Ok(Report::new(pages.into_iter().flatten().collect()))
 }
