@@ -505,11 +505,20 @@ fn a_lean_project_renders_what_a_full_one_does() {
     let full = Project::load(&root()).unwrap();
     let lean = Project::load_lean(&root()).unwrap();
     let (rf, rl) = (Renderer::new(&full).unwrap(), Renderer::new(&lean).unwrap());
-    let slugs = |p: &Project| p.variants.iter().map(|v| v.slug.clone()).collect::<Vec<_>>();
+    let slugs = |p: &Project| {
+        p.variants
+            .iter()
+            .map(|v| v.slug.clone())
+            .collect::<Vec<_>>()
+    };
     assert_eq!(slugs(&full), slugs(&lean));
     let mut pages = 0;
     for (f, l) in full.variants.iter().zip(&lean.variants) {
-        assert!(l.vars.is_empty() && l.source.is_empty(), "{} kept its settings", l.slug);
+        assert!(
+            l.vars.is_empty() && l.source.is_empty(),
+            "{} kept its settings",
+            l.slug
+        );
         assert!(!f.vars.is_empty(), "{} holds no variables in full", f.slug);
         for (page, settings) in &f.pages {
             assert_eq!(
