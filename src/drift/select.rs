@@ -143,5 +143,11 @@ pub fn check_kept(
     if let Some((_, e)) = first_error.into_inner().unwrap_or_else(|p| p.into_inner()) {
         return Err(e);
     }
-    Ok(Report::new(pages.into_iter().flatten().collect()))
+    // `map`, unlike `flatten`, collects in place.
+    Ok(Report::new(
+        pages
+            .into_iter()
+            .map(|p| p.expect("no error was recorded, so every copy has its report"))
+            .collect(),
+    ))
 }
