@@ -108,19 +108,29 @@ pub fn jobs<'a>(project: &'a Project, sel: &Selection) -> Vec<(&'a Variant, Vec<
         .collect()
 }
 
-/// The out/ paths of `jobs`, in the order [`render_job`] returns their files.
+/// The out/ paths of `jobs`, in the order [`render_job`] returns their files. Each is
+/// allocated at its exact size: a run holds every path, and `Path::join`'s spare capacity
+/// was a third of generate's memory at 80,000 pages.
 pub fn paths(jobs: &[(&Variant, Vec<&Page>)]) -> Vec<PathBuf> {
+    let path = out_path;
     jobs.iter()
         .flat_map(|(v, pages)| {
-            let dir = PathBuf::from(&v.slug);
-            pages.iter().flat_map(move |p| {
-                [
-                    dir.join(format!("{}.md", p.name)),
-                    dir.join(format!("{}.txt", p.name)),
-                ]
-            })
+            pages
+                .iter()
+                .flat_map(move |p| [path(&v.slug, &p.name, "md"), path(&v.slug, &p.name, "txt")])
         })
         .collect()
+}
+
+/// `<slug>/<page>.<ext>`, relative to out/, allocated at its exact size.
+fn out_path(slug: &str, page: &str, ext: &str) -> PathBuf {
+    let mut s = String::with_capacity(slug.len() + page.len() + ext.len() + 2);
+    s.push_str(slug);
+    s.push(std::path::MAIN_SEPARATOR);
+    s.push_str(page);
+    s.push('.');
+    s.push_str(ext);
+    PathBuf::from(s)
 }
 
 /// One variant's files, at the paths [`paths`] gives: each page's Markdown and plain text;
@@ -132,17 +142,16 @@ pub fn render_job(
     pages: &[&Page],
 ) -> Result<(Vec<Planned>, Vec<String>)> {
     let full = project.full(variant)?;
-    let dir = PathBuf::from(&variant.slug);
     let mut files = Vec::with_capacity(pages.len() * 2);
     for page in pages {
         let md = renderer.render_full(&page.name, &full)?;
         let txt = export::to_text(&md);
         files.push(Planned {
-            rel: dir.join(format!("{}.md", page.name)),
+            rel: out_path(&variant.slug, &page.name, "md"),
             bytes: md.into_bytes(),
         });
         files.push(Planned {
-            rel: dir.join(format!("{}.txt", page.name)),
+            rel: out_path(&variant.slug, &page.name, "txt"),
             bytes: txt.into_bytes(),
         });
     }
