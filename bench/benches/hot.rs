@@ -212,7 +212,7 @@ fn diff_declared(bencher: Bencher, keep_texts: bool) {
     let copies = drift::declared_copies(&project);
     let opts = Options::default();
     bencher.bench_local(|| {
-        drift::check_kept(&project, &renderer, &copies, &opts, keep_texts, None)
+        drift::check_kept(&project, &renderer, copies.clone(), &opts, keep_texts, None)
             .expect("copies check")
     });
 }

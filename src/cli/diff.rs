@@ -127,7 +127,7 @@ fn check(root: &Path, args: &Args) -> Result<(Project, drift::Report)> {
     let report = drift::check_kept(
         &project,
         &renderer,
-        &copies,
+        copies,
         &opts,
         keep_texts,
         Some(progress.counter()),

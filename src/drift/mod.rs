@@ -416,11 +416,16 @@ pub struct Analysis {
 
 impl Analysis {
     /// Attaches the copy's identity.
-    pub fn into_page(self, c: &PublishedCopy) -> PageReport {
+    pub fn into_page(self, c: PublishedCopy) -> PageReport {
         PageReport {
-            page: c.page.clone(),
-            variant: c.variant.clone(),
-            published: c.path.display().to_string(),
+            page: c.page,
+            variant: c.variant,
+            // The copy's own path moves into the report (a run holds one per copy).
+            published: c
+                .path
+                .into_os_string()
+                .into_string()
+                .unwrap_or_else(|p| p.to_string_lossy().into_owned()),
             format: self.format,
             status: if self.hunks.is_empty() {
                 CopyStatus::Clean

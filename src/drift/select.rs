@@ -87,7 +87,7 @@ pub fn check(
     opts: &Options,
     progress: Option<&AtomicUsize>,
 ) -> Result<Report> {
-    check_kept(project, renderer, copies, opts, true, progress)
+    check_kept(project, renderer, copies.to_vec(), opts, true, progress)
 }
 
 /// [`check`], keeping each copy's texts (`expected_text`, `published_text`, `fixed_text`)
@@ -96,21 +96,23 @@ pub fn check(
 pub fn check_kept(
     project: &Project,
     renderer: &Renderer<'_>,
-    copies: &[PublishedCopy],
+    copies: Vec<PublishedCopy>,
     opts: &Options,
     keep_texts: bool,
     progress: Option<&AtomicUsize>,
 ) -> Result<Report> {
-    let one = |c: &PublishedCopy| -> Result<PageReport> {
+    let one = |c: PublishedCopy| -> Result<PageReport> {
         let variant = project.full(project.variant(&c.variant)?)?;
         let variant = &*variant;
         project.page(&c.page)?;
         let expected = renderer.render_full(&c.page, variant)?;
         let published = project.read_copy(&c.path)?;
-        // The template-line map is only worked out for a copy with hunks to place.
-        let make = || renderer.template_line_map(&c.page, variant, &expected);
-        let tl = TemplateLines::lazy(&make);
-        let analysis = compare_with(&expected, &published, c.format, &tl, opts, true);
+        let analysis = {
+            // The template-line map is only worked out for a copy with hunks to place.
+            let make = || renderer.template_line_map(&c.page, variant, &expected);
+            let tl = TemplateLines::lazy(&make);
+            compare_with(&expected, &published, c.format, &tl, opts, true)
+        };
         if let Some(done) = progress {
             done.fetch_add(1, Ordering::Relaxed);
         }
@@ -127,7 +129,7 @@ pub fn check_kept(
     // side doubled the peak). The error reported is the first in copy order.
     let first_error: std::sync::Mutex<Option<(usize, Error)>> = std::sync::Mutex::new(None);
     let pages: Vec<Option<PageReport>> = copies
-        .par_iter()
+        .into_par_iter()
         .enumerate()
         .map(|(i, c)| match one(c) {
             Ok(page) => Some(page),

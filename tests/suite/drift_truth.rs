@@ -184,7 +184,7 @@ proptest! {
         // The patch: one line out, one line in, and it applies to give the fixed copy.
         let path = if text_copy { "copy.txt" } else { "copy.md" };
         let c = drift::PublishedCopy { page: "p".into(), variant: "v".into(), path: path.into(), format };
-        let rep = drift::Report::new(vec![a.into_page(&c)]);
+        let rep = drift::Report::new(vec![a.into_page(c.clone())]);
         let patch = report::print(&rep, Format::Unified, false);
         let minus = patch.lines().filter(|l| l.starts_with('-') && !l.starts_with("---")).count();
         let plus = patch.lines().filter(|l| l.starts_with('+') && !l.starts_with("+++")).count();

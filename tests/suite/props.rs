@@ -119,7 +119,7 @@ proptest! {
         let mutated = mutate(expected, edits);
         let a = drift::compare(expected, &mutated, CopyFormat::Markdown, &[], &Options::default());
         let copy = drift::PublishedCopy { page: "p".into(), variant: "v".into(), path: "copy.md".into(), format: CopyFormat::Markdown };
-        let rep = drift::Report::new(vec![a.into_page(&copy)]);
+        let rep = drift::Report::new(vec![a.into_page(copy.clone())]);
         let patch = report::print(&rep, Format::Unified, false);
         if !rep.has_drift() {
             // Only non-drift changes (blank lines between blocks, trailing spaces): no patch.
