@@ -524,3 +524,26 @@ fn sigkill_during_generate_leaves_old_or_new_content_only() {
         .collect();
     assert!(litter.is_empty(), "temp files left: {}", litter.len());
 }
+
+#[test]
+fn a_render_error_discards_the_pages_other_variants_staged() {
+    // Every page changes (so the other variants' pages are staged as temp files beside their
+    // targets, whatever order the jobs run in), and the last variant cannot render: out/ must
+    // come back as it was, with no `.docvar-*` file left in it.
+    bad(
+        |d| {
+            edit(
+                &d.join(ROLES),
+                "Roles and Responsibilities",
+                "Roles & Duties",
+            );
+            edit(
+                &d.join("variants/psaas-appliance.toml"),
+                "section = \"",
+                "old_section = \"",
+            );
+        },
+        &["generate"],
+        &["`section`", "variants/psaas-appliance.toml"],
+    );
+}
