@@ -70,11 +70,7 @@ pub fn writes(project: &Project, rel: &std::path::Path) -> bool {
     else {
         return false;
     };
-    project.pages.iter().any(|p| p.name == page)
-        && project
-            .variants
-            .binary_search_by(|v| v.slug.as_str().cmp(slug))
-            .is_ok()
+    project.pages.iter().any(|p| p.name == page) && project.find_variant(slug).is_some()
 }
 
 /// How many pages (page x variant) [`plan`] renders for `sel`.
@@ -92,32 +88,57 @@ pub fn page_count(project: &Project, sel: &Selection) -> usize {
     variants * pages
 }
 
-/// The selection as one job per variant (its selected pages), in the order [`plan`] renders
-/// them: a variant's file is read once for all its pages (see [`Project::load_lean`]).
-pub fn jobs<'a>(project: &'a Project, sel: &Selection) -> Vec<(&'a Variant, Vec<&'a Page>)> {
-    let pages: Vec<&Page> = project
-        .pages
-        .iter()
-        .filter(|p| sel.has_page(&p.name))
-        .collect();
-    project
-        .variants
-        .iter()
-        .filter(|v| sel.has_variant(&v.slug))
-        .map(|v| (v, pages.clone()))
-        .collect()
+/// The selection as one job per variant, each rendering the same selected pages, in the
+/// order [`plan`] renders them: a variant's file is read once for all its pages (see
+/// [`Project::load_lean`]).
+pub struct Jobs<'a> {
+    /// The selected variants, one job each.
+    pub variants: Vec<&'a Variant>,
+    /// The selected pages, rendered by every job.
+    pub pages: Vec<&'a Page>,
+}
+
+impl Jobs<'_> {
+    /// How many jobs (variants) there are.
+    pub fn len(&self) -> usize {
+        self.variants.len()
+    }
+
+    /// Whether there is no job.
+    pub fn is_empty(&self) -> bool {
+        self.variants.is_empty()
+    }
+}
+
+/// The selection's jobs.
+pub fn jobs<'a>(project: &'a Project, sel: &Selection) -> Jobs<'a> {
+    Jobs {
+        variants: project
+            .variants
+            .iter()
+            .filter(|v| sel.has_variant(&v.slug))
+            .collect(),
+        pages: project
+            .pages
+            .iter()
+            .filter(|p| sel.has_page(&p.name))
+            .collect(),
+    }
 }
 
 /// The out/ paths of `jobs`, in the order [`render_job`] returns their files. Each is
 /// allocated at its exact size: a run holds every path, and `Path::join`'s spare capacity
 /// was a third of generate's memory at 80,000 pages.
-pub fn paths(jobs: &[(&Variant, Vec<&Page>)]) -> Vec<PathBuf> {
-    let path = out_path;
-    jobs.iter()
-        .flat_map(|(v, pages)| {
-            pages
-                .iter()
-                .flat_map(move |p| [path(&v.slug, &p.name, "md"), path(&v.slug, &p.name, "txt")])
+pub fn paths(jobs: &Jobs<'_>) -> Vec<PathBuf> {
+    jobs.variants
+        .iter()
+        .flat_map(|v| {
+            jobs.pages.iter().flat_map(move |p| {
+                [
+                    out_path(&v.slug, &p.name, "md"),
+                    out_path(&v.slug, &p.name, "txt"),
+                ]
+            })
         })
         .collect()
 }
@@ -170,11 +191,12 @@ pub fn plan(
 ) -> Result<Vec<Planned>> {
     let jobs = jobs(project, sel);
     let rendered: Vec<Result<Vec<Planned>>> = jobs
+        .variants
         .par_iter()
-        .map(|(v, pages)| {
-            let (files, _) = render_job(project, renderer, v, pages)?;
+        .map(|v| {
+            let (files, _) = render_job(project, renderer, v, &jobs.pages)?;
             if let Some(done) = progress {
-                done.fetch_add(pages.len(), Ordering::Relaxed);
+                done.fetch_add(jobs.pages.len(), Ordering::Relaxed);
             }
             Ok(files)
         })

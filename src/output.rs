@@ -768,7 +768,6 @@ fn write_locked<P: AsRef<Path> + Sync>(
         })
         .collect();
     settle(staged)?;
-    unstage.armed = false;
     let staged_files = state
         .iter()
         .filter(|s| s.load(Ordering::Relaxed) == STAGED)
@@ -780,20 +779,17 @@ fn write_locked<P: AsRef<Path> + Sync>(
             STAGED => {
                 let rel = rels[i].as_ref();
                 let path = out.join(rel);
-                let tmp = temp_of(i);
-                if let Err(e) = fs::rename(&tmp, &path) {
-                    // The files renamed so far stay (each whole); the rest are removed.
-                    unstage.armed = true;
-                    st.store(UNTOUCHED, Ordering::Relaxed);
-                    let _ = fs::remove_file(&tmp);
-                    return Err(Error::io(&path, &e));
-                }
+                // On a failed rename the files renamed so far stay (each whole); the guard
+                // removes the rest, this one too.
+                fs::rename(temp_of(i), &path).map_err(|e| Error::io(&path, &e))?;
                 st.store(UNTOUCHED, Ordering::Relaxed);
                 result.written.push(rel.to_path_buf());
             }
             _ => {}
         }
     }
+    // Every staged file is renamed: nothing is left for the guard.
+    unstage.armed = false;
     for rel in &own.stale {
         let path = out.join(rel);
         fsguard::remove_file(out, &path)?;

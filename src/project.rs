@@ -422,19 +422,23 @@ impl Project {
         })
     }
 
-    /// The variant called `slug`, or an error suggesting the closest one.
-    pub fn variant(&self, slug: &str) -> Result<&Variant> {
+    /// The variant called `slug`, if there is one.
+    pub fn find_variant(&self, slug: &str) -> Option<&Variant> {
         // Variants are sorted by slug once loaded: a diff of 40,000 copies looked each one up
         // by a linear scan and spent most of its time there. A caller that added variants out
         // of order still finds them by the scan.
-        let found = match self
+        match self
             .variants
             .binary_search_by(|v| v.slug.as_str().cmp(slug))
         {
             Ok(i) => Some(&self.variants[i]),
             Err(_) => self.variants.iter().find(|v| v.slug == slug),
-        };
-        found.ok_or_else(|| {
+        }
+    }
+
+    /// The variant called `slug`, or an error suggesting the closest one.
+    pub fn variant(&self, slug: &str) -> Result<&Variant> {
+        self.find_variant(slug).ok_or_else(|| {
             let mut e = Error::msg(format!("unknown variant {slug:?}"));
             e.help = Some(
                 match suggest(slug, self.variants.iter().map(|v| v.slug.as_str())) {

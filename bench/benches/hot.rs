@@ -180,7 +180,7 @@ fn generate_streamed(bencher: Bencher, state: &str) {
     let jobs = generate::jobs(&project, &Default::default());
     let rels = generate::paths(&jobs);
     let render = |j: usize| {
-        let (v, pages) = &jobs[j];
+        let (v, pages) = (jobs.variants[j], &jobs.pages);
         Ok(generate::render_job(&project, &renderer, v, pages)?.0)
     };
     let write = |dir: &Path| {

@@ -60,7 +60,7 @@ pub fn run(root: &Path, args: Args, stdout: &mut dyn Write) -> Result<ExitCode> 
     // then), printed once the pages are.
     let unused: Mutex<BTreeMap<usize, Vec<String>>> = Mutex::default();
     let render = |j: usize| {
-        let (v, pages) = &jobs[j];
+        let (v, pages) = (jobs.variants[j], &jobs.pages);
         let (files, names) = generate::render_job(&project, &renderer, v, pages)?;
         if !names.is_empty() {
             unused
@@ -79,7 +79,7 @@ pub fn run(root: &Path, args: Args, stdout: &mut dyn Write) -> Result<ExitCode> 
             for name in names {
                 status(format_args!(
                     "warning: {}: variable `{name}` is not used by any template",
-                    jobs[j].0.path.display()
+                    jobs.variants[j].path.display()
                 ));
             }
         }
@@ -90,7 +90,7 @@ pub fn run(root: &Path, args: Args, stdout: &mut dyn Write) -> Result<ExitCode> 
         output::validate(jobs.len(), &render)?;
         return Err(e.into());
     }
-    let known = |rel: &Path| generate::writes(&project, rel);
+    let known: &dyn Fn(&Path) -> bool = &|rel| generate::writes(&project, rel);
     let owns = |rel: &Path| sel.owns(rel);
     if check {
         let report = output::check_rendered(
@@ -98,7 +98,7 @@ pub fn run(root: &Path, args: Args, stdout: &mut dyn Write) -> Result<ExitCode> 
             &rels,
             jobs.len(),
             &render,
-            Some(&known as &dyn Fn(&Path) -> bool),
+            Some(known),
             Some(&owns),
         )?;
         progress.finish();
@@ -146,12 +146,7 @@ pub fn run(root: &Path, args: Args, stdout: &mut dyn Write) -> Result<ExitCode> 
         return Ok(ExitCode::from(1));
     }
     // Ownership only: the write itself compares each rendered file with what is there.
-    let own = match output::ownership_for(
-        &out_dir,
-        &rels,
-        Some(&known as &dyn Fn(&Path) -> bool),
-        Some(&owns),
-    ) {
+    let own = match output::ownership_for(&out_dir, &rels, Some(known), Some(&owns)) {
         Ok(own) => own,
         Err(e) => {
             output::validate(jobs.len(), &render)?;
