@@ -2,11 +2,12 @@
 //! live with, so `docvar diff` fails only on new drift. Entries are keyed by a fingerprint of
 //! the hunk's content, never its line numbers, so a template edit elsewhere keeps them.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::drift::{Hunk, Report};
+use crate::drift::{Hunk, PageReport, Report};
 use crate::error::{Error, Result};
 use crate::fsguard;
 
@@ -167,49 +168,81 @@ pub fn entries(report: &Report, root: &Path) -> Vec<Entry> {
 /// Which hunks of `report` `baseline` accepts, and which of its entries for the checked
 /// copies match nothing (stale). Entries for copies not in the report are neither.
 pub fn apply(report: &Report, baseline: &Baseline, root: &Path) -> Applied {
-    let current = entries(report, root);
-    let known: std::collections::HashSet<&str> = baseline
-        .entries
-        .iter()
-        .map(|e| e.fingerprint.as_str())
-        .collect();
-    let mut it = current.iter();
-    let accepted = report
-        .pages
-        .iter()
-        .map(|p| {
-            p.hunks
-                .iter()
-                .map(|_| {
-                    it.next()
-                        .is_some_and(|e| known.contains(e.fingerprint.as_str()))
-                })
-                .collect()
-        })
-        .collect();
-    let checked: std::collections::HashSet<(&str, &str, String)> = report
-        .pages
-        .iter()
-        .map(|p| {
-            (
-                p.page.as_str(),
-                p.variant.as_str(),
-                relative(root, &p.published),
-            )
-        })
-        .collect();
-    let now: std::collections::HashSet<&str> =
-        current.iter().map(|e| e.fingerprint.as_str()).collect();
-    let stale = baseline
-        .entries
-        .iter()
-        .filter(|e| {
-            checked.contains(&(e.page.as_str(), e.variant.as_str(), e.copy.clone()))
-                && !now.contains(e.fingerprint.as_str())
-        })
-        .cloned()
-        .collect();
-    Applied { accepted, stale }
+    let mut m = Matcher::new(baseline, root);
+    let accepted = report.pages.iter().map(|p| m.page(p)).collect();
+    Applied {
+        accepted,
+        stale: m.stale(),
+    }
+}
+
+/// [`apply`] a copy at a time, for a report that is printed as it is made: it holds the
+/// baseline's entries and two flags each, nothing per copy checked.
+pub struct Matcher<'b> {
+    entries: &'b [Entry],
+    root: PathBuf,
+    /// Entry indices by fingerprint.
+    by_fingerprint: HashMap<&'b str, Vec<usize>>,
+    /// Entry indices by the copy they are for: page, variant, path relative to the root.
+    by_copy: HashMap<(&'b str, &'b str, &'b str), Vec<usize>>,
+    /// Per entry: its copy was checked.
+    checked: Vec<bool>,
+    /// Per entry: a hunk has its fingerprint.
+    matched: Vec<bool>,
+}
+
+impl<'b> Matcher<'b> {
+    /// A matcher of `baseline`'s entries; copy paths are taken relative to `root`.
+    pub fn new(baseline: &'b Baseline, root: &Path) -> Matcher<'b> {
+        let entries = baseline.entries.as_slice();
+        let mut by_fingerprint: HashMap<&str, Vec<usize>> = HashMap::new();
+        let mut by_copy: HashMap<(&str, &str, &str), Vec<usize>> = HashMap::new();
+        for (i, e) in entries.iter().enumerate() {
+            by_fingerprint.entry(&e.fingerprint).or_default().push(i);
+            by_copy
+                .entry((&e.page, &e.variant, &e.copy))
+                .or_default()
+                .push(i);
+        }
+        Matcher {
+            entries,
+            root: root.to_path_buf(),
+            by_fingerprint,
+            by_copy,
+            checked: vec![false; entries.len()],
+            matched: vec![false; entries.len()],
+        }
+    }
+
+    /// Which of `page`'s hunks the baseline accepts, in order.
+    pub fn page(&mut self, page: &PageReport) -> Vec<bool> {
+        let copy = relative(&self.root, &page.published);
+        let key = (page.page.as_str(), page.variant.as_str(), copy.as_str());
+        for &i in self.by_copy.get(&key).into_iter().flatten() {
+            self.checked[i] = true;
+        }
+        page.hunks
+            .iter()
+            .map(|h| {
+                let fp = fingerprint(&page.page, &page.variant, &copy, h);
+                let hits = self.by_fingerprint.get(fp.as_str());
+                for &i in hits.into_iter().flatten() {
+                    self.matched[i] = true;
+                }
+                hits.is_some()
+            })
+            .collect()
+    }
+
+    /// The entries for checked copies that matched no hunk, in the baseline's order.
+    pub fn stale(&self) -> Vec<Entry> {
+        self.entries
+            .iter()
+            .enumerate()
+            .filter(|&(i, _)| self.checked[i] && !self.matched[i])
+            .map(|(_, e)| e.clone())
+            .collect()
+    }
 }
 
 /// The baseline after accepting every hunk of `report`: earlier entries are kept (those

@@ -292,6 +292,20 @@ pub struct PageReport {
     pub fixed_text: String,
 }
 
+impl PageReport {
+    /// This copy's report without the hunks `accepted` flags (a baseline's); clean when none
+    /// is left.
+    pub fn without(&self, accepted: &[bool]) -> PageReport {
+        let mut p = self.clone();
+        let mut flags = accepted.iter();
+        p.hunks.retain(|_| !flags.next().copied().unwrap_or(false));
+        if p.hunks.is_empty() {
+            p.status = CopyStatus::Clean;
+        }
+        p
+    }
+}
+
 /// Totals over all pages.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Summary {
@@ -375,20 +389,7 @@ impl Report {
             .pages
             .iter()
             .zip(&b.accepted)
-            .map(|(p, acc)| {
-                let mut p = p.clone();
-                p.hunks = p
-                    .hunks
-                    .into_iter()
-                    .zip(acc)
-                    .filter(|(_, a)| !**a)
-                    .map(|(h, _)| h)
-                    .collect();
-                if p.hunks.is_empty() {
-                    p.status = CopyStatus::Clean;
-                }
-                p
-            })
+            .map(|(p, acc)| p.without(acc))
             .collect();
         Report::new(pages)
     }

@@ -16,8 +16,11 @@ mod unified;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
+use crate::baseline::Entry;
 use crate::document::BlockKind;
-use crate::drift::{Hunk, HunkKind, Location, Note, Report, Summary, Word, WordOp};
+use crate::drift::{
+    CopyStatus, Hunk, HunkKind, Location, Note, PageReport, Report, Summary, Word, WordOp,
+};
 
 /// Output format of `docvar diff` (its `--format` values, by clap).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -152,19 +155,129 @@ pub fn write(
     opts: &Options,
     out: &mut dyn Write,
 ) -> io::Result<()> {
-    if report.baseline.is_some() && !matches!(format, Format::Json | Format::Unified) {
+    let applied = report.baseline.as_ref();
+    if streams(format) {
+        let mut s = Stream::new(format, opts, out)?;
+        for (i, p) in report.pages.iter().enumerate() {
+            s.page(
+                p,
+                applied.map(|b| b.accepted.get(i).map_or(&[][..], Vec::as_slice)),
+            )?;
+        }
+        return s.finish(applied.map(|b| b.stale.as_slice())).map(drop);
+    }
+    if applied.is_some() {
         return write_with_baseline(report, format, opts, out);
     }
     match format {
-        Format::Human => human::write(report, opts.color, out),
-        Format::Unified => out.write_all(unified::print(report).as_bytes()),
-        Format::Json => json::write(report, out),
         Format::Markdown => markdown::write(report, opts, out),
-        Format::Github => github::write(report, out),
         Format::Html => out.write_all(html::print(report).as_bytes()),
         Format::Sarif => sarif::write(report, opts, out),
-        Format::Rdjsonl => rdjsonl::write(report, opts, out),
+        Format::Human | Format::Unified | Format::Json | Format::Github | Format::Rdjsonl => {
+            unreachable!("{format:?} streams")
+        }
     }
+}
+
+/// Whether `format` prints a copy at a time (through [`Stream`]). `markdown` and `html` put
+/// the totals first, and `sarif` is one JSON document, so they take the whole report.
+pub fn streams(format: Format) -> bool {
+    !matches!(format, Format::Markdown | Format::Html | Format::Sarif)
+}
+
+/// A printer fed one copy's report at a time, for the formats [`streams`] names, so a run
+/// holds the copies being checked, not the whole report. What it prints is what [`write()`]
+/// prints for the report of the same copies.
+pub struct Stream<'w> {
+    format: Format,
+    opts: Options,
+    out: &'w mut dyn Write,
+    /// Totals over every hunk, the accepted ones counted too (json's summary).
+    summary: Summary,
+    /// Totals without the hunks a baseline accepts (what `human` prints).
+    shown: Summary,
+    /// One line per accepted hunk, for after the report (`human`).
+    accepted: Vec<String>,
+}
+
+impl<'w> Stream<'w> {
+    /// Starts a report in `format`, one that [`streams`].
+    pub fn new(format: Format, opts: &Options, out: &'w mut dyn Write) -> io::Result<Stream<'w>> {
+        debug_assert!(streams(format), "{format:?} does not stream");
+        if format == Format::Json {
+            json::start(out)?;
+        }
+        Ok(Stream {
+            format,
+            opts: opts.clone(),
+            out,
+            summary: Summary::default(),
+            shown: Summary::default(),
+            accepted: Vec::new(),
+        })
+    }
+
+    /// Prints one copy's report; `accepted` flags the hunks a baseline accepts, when one
+    /// applies (`human`, `github` and `rdjsonl` then leave those hunks out).
+    pub fn page(&mut self, p: &PageReport, accepted: Option<&[bool]>) -> io::Result<()> {
+        let first = self.summary.pages == 0;
+        let n_accepted = accepted.map_or(0, |a| a.iter().filter(|a| **a).count());
+        count(&mut self.summary, p);
+        self.summary.accepted += n_accepted;
+        let view;
+        let shown = match accepted {
+            Some(acc) if n_accepted > 0 => {
+                view = p.without(acc);
+                &view
+            }
+            _ => p,
+        };
+        count(&mut self.shown, shown);
+        match self.format {
+            Format::Human => {
+                human::page(shown, self.opts.color, self.out)?;
+                if let Some(acc) = accepted {
+                    self.accepted.extend(accepted_lines(p, acc));
+                }
+                Ok(())
+            }
+            Format::Unified => self.out.write_all(unified::page(p).as_bytes()),
+            Format::Json => json::page(p, accepted, first, self.out),
+            Format::Github => github::page(shown, self.out),
+            Format::Rdjsonl => rdjsonl::page(shown, &self.opts, self.out),
+            Format::Markdown | Format::Html | Format::Sarif => {
+                unreachable!("{:?} does not stream", self.format)
+            }
+        }
+    }
+
+    /// Ends the report (totals, and the baseline's `stale` entries when one applies) and
+    /// returns the totals over every copy.
+    pub fn finish(self, stale: Option<&[Entry]>) -> io::Result<Summary> {
+        match self.format {
+            Format::Human => {
+                human::end(&self.shown, self.out)?;
+                if let Some(stale) = stale {
+                    for l in closing_lines(self.accepted, self.summary.accepted, stale) {
+                        writeln!(self.out, "{}", terminal_safe(&l))?;
+                    }
+                }
+            }
+            Format::Json => json::end(self.summary.pages, &self.summary, stale, self.out)?,
+            _ => {}
+        }
+        Ok(self.summary)
+    }
+}
+
+/// Adds one copy to `s` (not its accepted hunks: the caller knows those).
+fn count(s: &mut Summary, p: &PageReport) {
+    s.pages += 1;
+    match p.status {
+        CopyStatus::Clean => s.clean += 1,
+        CopyStatus::Drifted => s.drifted += 1,
+    }
+    s.hunks += p.hunks.len();
 }
 
 /// Accepted hunks collapse to one line each after the report (human, markdown, html) or are
@@ -193,13 +306,6 @@ fn write_with_baseline(
             out.write_all(extra.as_bytes())?;
             out.write_all(&page.as_bytes()[at..])
         }
-        Format::Human => {
-            human::write(&view, opts.color, out)?;
-            for l in &lines {
-                writeln!(out, "{}", terminal_safe(l))?;
-            }
-            Ok(())
-        }
         Format::Markdown => {
             markdown::write(&view, opts, out)?;
             if !lines.is_empty() {
@@ -224,32 +330,50 @@ fn baseline_lines(report: &Report) -> Vec<String> {
     let Some(b) = &report.baseline else {
         return Vec::new();
     };
-    let mut lines = Vec::new();
-    for (p, acc) in report.pages.iter().zip(&b.accepted) {
-        for (h, a) in p.hunks.iter().zip(acc) {
-            if *a {
-                let lines_in_copy = h
-                    .published_lines
-                    .map(|[a, b]| {
-                        if a == b {
-                            format!(":{a}")
-                        } else {
-                            format!(":{a}-{b}")
-                        }
-                    })
-                    .unwrap_or_default();
-                lines.push(format!(
-                    "accepted  {} ({}) {}{lines_in_copy} › {} {}",
-                    p.page,
-                    p.variant,
-                    p.published,
-                    kind_name(h.kind),
-                    location_text(h)
-                ));
-            }
-        }
-    }
-    for e in &b.stale {
+    let accepted = report
+        .pages
+        .iter()
+        .zip(&b.accepted)
+        .flat_map(|(p, acc)| accepted_lines(p, acc))
+        .collect();
+    closing_lines(accepted, b.accepted_count(), &b.stale)
+}
+
+/// A line for each hunk of `p` that `accepted` flags.
+fn accepted_lines<'a>(
+    p: &'a PageReport,
+    accepted: &'a [bool],
+) -> impl Iterator<Item = String> + 'a {
+    p.hunks
+        .iter()
+        .zip(accepted)
+        .filter(|(_, a)| **a)
+        .map(|(h, _)| {
+            let lines_in_copy = h
+                .published_lines
+                .map(|[a, b]| {
+                    if a == b {
+                        format!(":{a}")
+                    } else {
+                        format!(":{a}-{b}")
+                    }
+                })
+                .unwrap_or_default();
+            format!(
+                "accepted  {} ({}) {}{lines_in_copy} › {} {}",
+                p.page,
+                p.variant,
+                p.published,
+                kind_name(h.kind),
+                location_text(h)
+            )
+        })
+}
+
+/// `accepted` (the accepted hunks' lines), a line per stale entry, then the count; nothing
+/// when the baseline matched nothing and nothing is stale.
+fn closing_lines(mut lines: Vec<String>, accepted: usize, stale: &[Entry]) -> Vec<String> {
+    for e in stale {
         lines.push(format!(
             "stale     {} ({}) {} › {} {}: matches no drift now; `docvar accept --prune` drops it",
             e.page, e.variant, e.copy, e.kind, e.location
@@ -258,9 +382,9 @@ fn baseline_lines(report: &Report) -> Vec<String> {
     if !lines.is_empty() {
         lines.push(format!(
             "{} accepted by {}, {} stale",
-            plural(b.accepted_count(), "hunk"),
+            plural(accepted, "hunk"),
             crate::baseline::FILE,
-            plural(b.stale.len(), "entry")
+            plural(stale.len(), "entry")
         ));
     }
     lines

@@ -7,7 +7,7 @@ use std::io::{self, Write};
 
 use serde_json::{json, Value};
 
-use crate::drift::{Hunk, HunkKind, PageReport, Report};
+use crate::drift::{Hunk, HunkKind, PageReport};
 use crate::report::{kind_name, location_text, marked, sarif::lines_of, Options};
 
 /// Whole lines `a..=b` (reviewdog reads a range without columns as whole lines).
@@ -72,25 +72,23 @@ fn diagnostic(p: &PageReport, h: &Hunk, expected: Option<&str>, opts: &Options) 
 }
 
 /// One diagnostic per hunk, one per line.
-pub fn write(report: &Report, opts: &Options, out: &mut dyn Write) -> io::Result<()> {
-    for p in &report.pages {
-        // Removed hunks going in at one line: the first one's suggestion inserts them all.
-        let mut at: HashMap<usize, String> = HashMap::new();
-        for h in p.hunks.iter().filter(|h| h.kind == HunkKind::Removed) {
-            let text = at.entry(h.anchor).or_default();
-            if !text.is_empty() {
-                text.push('\n');
-            }
-            text.push_str(h.expected.as_deref().unwrap_or("").trim_end_matches('\n'));
+pub fn page(p: &PageReport, opts: &Options, out: &mut dyn Write) -> io::Result<()> {
+    // Removed hunks going in at one line: the first one's suggestion inserts them all.
+    let mut at: HashMap<usize, String> = HashMap::new();
+    for h in p.hunks.iter().filter(|h| h.kind == HunkKind::Removed) {
+        let text = at.entry(h.anchor).or_default();
+        if !text.is_empty() {
+            text.push('\n');
         }
-        for h in &p.hunks {
-            let expected = match h.kind {
-                HunkKind::Removed => at.remove(&h.anchor),
-                _ => h.expected.clone(),
-            };
-            serde_json::to_writer(&mut *out, &diagnostic(p, h, expected.as_deref(), opts))?;
-            writeln!(out)?;
-        }
+        text.push_str(h.expected.as_deref().unwrap_or("").trim_end_matches('\n'));
+    }
+    for h in &p.hunks {
+        let expected = match h.kind {
+            HunkKind::Removed => at.remove(&h.anchor),
+            _ => h.expected.clone(),
+        };
+        serde_json::to_writer(&mut *out, &diagnostic(p, h, expected.as_deref(), opts))?;
+        writeln!(out)?;
     }
     Ok(())
 }

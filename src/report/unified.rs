@@ -5,25 +5,19 @@
 
 use similar::TextDiff;
 
-use crate::drift::{CopyStatus, Report};
+use crate::drift::{CopyStatus, PageReport};
 
-/// One file section per drifted copy, `a/<path>` -> `b/<path>`.
-pub fn print(report: &Report) -> String {
-    let mut out = String::new();
-    for page in report
-        .pages
-        .iter()
-        .filter(|p| p.status == CopyStatus::Drifted)
-    {
-        let path = page.published.trim_start_matches("./");
-        let diff = TextDiff::from_lines(page.published_text.as_str(), page.fixed_text.as_str());
-        let patch = diff
-            .unified_diff()
-            .context_radius(3)
-            .header(&format!("a/{path}"), &format!("b/{path}"))
-            .to_string();
-        out.push_str(&format!("diff --git a/{path} b/{path}\n"));
-        out.push_str(&patch);
+/// A drifted copy's file section, `a/<path>` -> `b/<path>` (nothing for a clean copy).
+pub fn page(page: &PageReport) -> String {
+    if page.status != CopyStatus::Drifted {
+        return String::new();
     }
-    out
+    let path = page.published.trim_start_matches("./");
+    let diff = TextDiff::from_lines(page.published_text.as_str(), page.fixed_text.as_str());
+    let patch = diff
+        .unified_diff()
+        .context_radius(3)
+        .header(&format!("a/{path}"), &format!("b/{path}"))
+        .to_string();
+    format!("diff --git a/{path} b/{path}\n{patch}")
 }
