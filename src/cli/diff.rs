@@ -1,6 +1,6 @@
 //! `docvar diff`: report where published copies drifted from what their template renders.
 
-use std::io::Write;
+use std::io::{self, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -61,7 +61,7 @@ pub struct Args {
 
 /// The drift of the copies `sel` selects, with the project's ignore patterns (for `accept`).
 pub fn selected_report(root: &Path, copies: CopySelection) -> Result<drift::Report> {
-    Ok(check(root, &Args::quiet(copies))?.1)
+    Ok(collect(root, &Args::quiet(copies))?.1)
 }
 
 impl Args {
@@ -97,7 +97,22 @@ pub fn selected_copies(
 }
 
 /// The project and the drift report of the copies `args` selects.
-fn check(root: &Path, args: &Args) -> Result<(Project, drift::Report)> {
+fn collect(root: &Path, args: &Args) -> Result<(Project, drift::Report)> {
+    let mut pages = Vec::new();
+    let project = check(root, args, |p| {
+        pages.push(p);
+        Ok(())
+    })?;
+    Ok((project, drift::Report::new(pages)))
+}
+
+/// Checks the copies `args` selects, handing each copy's report to `each` in order as soon as
+/// its batch is done; returns the project.
+fn check(
+    root: &Path,
+    args: &Args,
+    each: impl FnMut(drift::PageReport) -> Result<()>,
+) -> Result<Project> {
     // Lean: a variant's settings are read again for its copies, not held for the run.
     let project = Project::load_lean(root)?;
     let renderer = Renderer::new(&project)?;
@@ -124,21 +139,67 @@ fn check(root: &Path, args: &Args) -> Result<(Project, drift::Report)> {
             args.format,
             Format::Unified | Format::Markdown | Format::Sarif | Format::Rdjsonl
         );
-    let report = drift::check_kept(
+    drift::check_each(
         &project,
         &renderer,
         copies,
         &opts,
         keep_texts,
         Some(progress.counter()),
+        each,
     )?;
     progress.finish();
-    Ok((project, report))
+    drop(renderer);
+    Ok(project)
 }
+
+/// Printed output held in memory up to this size, then in an unnamed temporary file: stdout
+/// gets the report only once every copy was checked, so a failed run prints no half report.
+const SPOOL_BYTES: usize = 4 << 20;
 
 /// Prints the drift report (and with `--fix` restores the copies); exit 1 on drift.
 pub fn run(root: &Path, args: Args, stdout: &mut dyn Write) -> Result<ExitCode> {
-    let (project, mut report) = check(root, &args)?;
+    if args.fix || !report::streams(args.format) {
+        return run_collected(root, args, stdout);
+    }
+    let baseline = match args.no_baseline {
+        true => None,
+        false => docvar::baseline::load(root)?,
+    };
+    let mut matcher = baseline
+        .as_ref()
+        .map(|b| docvar::baseline::Matcher::new(b, root));
+    let opts = report::Options {
+        color: use_color(args.color),
+        root: Some(root.to_path_buf()),
+        links: report::Links::from_env(),
+    };
+    let mut spool = tempfile::spooled_tempfile(SPOOL_BYTES);
+    // Printers write a line at a time; once spilled, the spool is an unbuffered file.
+    let mut buffered = io::BufWriter::with_capacity(64 << 10, &mut spool);
+    let mut stream = report::Stream::new(args.format, &opts, &mut buffered)?;
+    check(root, &args, |page| {
+        let accepted = matcher.as_mut().map(|m| m.page(&page));
+        Ok(stream.page(&page, accepted.as_deref())?)
+    })?;
+    let stale = matcher.map(|m| m.stale());
+    let summary = stream.finish(stale.as_deref())?;
+    buffered
+        .into_inner()
+        .map_err(io::IntoInnerError::into_error)?;
+    spool.seek(SeekFrom::Start(0))?;
+    io::copy(&mut spool, stdout)?;
+    // Drift a baseline does not accept.
+    Ok(if summary.hunks > summary.accepted {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// [`run`] for the formats that print the whole report at once, and for `--fix`.
+fn run_collected(root: &Path, args: Args, stdout: &mut dyn Write) -> Result<ExitCode> {
+    let (project, mut report) = collect(root, &args)?;
     if !args.no_baseline && !args.fix {
         if let Some(b) = docvar::baseline::load(root)? {
             let applied = docvar::baseline::apply(&report, &b, root);

@@ -30,7 +30,9 @@ use normalise::*;
 pub use normalise::{looks_like_markdown, normalise};
 pub(crate) use restore::restore;
 use restore::*;
-pub use select::{check, check_kept, copies_in_dir, declared_copies, read_copy_limited};
+pub use select::{
+    check, check_each, check_kept, copies_in_dir, declared_copies, read_copy_limited,
+};
 use words::*;
 pub use words::{line_diff, tokens, word_diff};
 

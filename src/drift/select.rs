@@ -101,6 +101,30 @@ pub fn check_kept(
     keep_texts: bool,
     progress: Option<&AtomicUsize>,
 ) -> Result<Report> {
+    let mut pages = Vec::with_capacity(copies.len());
+    check_each(project, renderer, copies, opts, keep_texts, progress, |p| {
+        pages.push(p);
+        Ok::<_, Error>(())
+    })?;
+    Ok(Report::new(pages))
+}
+
+/// Copies checked at a time: enough to keep every core busy, few enough that a batch's
+/// reports stay small.
+const BATCH: usize = 512;
+
+/// [`check_kept`] a batch at a time: each copy's report goes to `each`, in copy order, as its
+/// batch is done, so a run holds one batch of reports, not all of them. The first error (in
+/// copy order) stops the run; `each` has then seen only the copies before the failed one.
+pub fn check_each<E: From<Error>>(
+    project: &Project,
+    renderer: &Renderer<'_>,
+    copies: Vec<PublishedCopy>,
+    opts: &Options,
+    keep_texts: bool,
+    progress: Option<&AtomicUsize>,
+    mut each: impl FnMut(PageReport) -> std::result::Result<(), E>,
+) -> std::result::Result<(), E> {
     let one = |c: PublishedCopy| -> Result<PageReport> {
         let variant = project.full(project.variant(&c.variant)?)?;
         let variant = &*variant;
@@ -124,32 +148,16 @@ pub fn check_kept(
         }
         Ok(page)
     };
-    // Collected in place (an `Option<PageReport>` is the size of a `PageReport`, so the list
-    // becomes the report's without a copy; a list of results and the report's list side by
-    // side doubled the peak). The error reported is the first in copy order.
-    let first_error: std::sync::Mutex<Option<(usize, Error)>> = std::sync::Mutex::new(None);
-    let pages: Vec<Option<PageReport>> = copies
-        .into_par_iter()
-        .enumerate()
-        .map(|(i, c)| match one(c) {
-            Ok(page) => Some(page),
-            Err(e) => {
-                let mut first = first_error.lock().unwrap_or_else(|p| p.into_inner());
-                if first.as_ref().is_none_or(|(j, _)| i < *j) {
-                    *first = Some((i, e));
-                }
-                None
-            }
-        })
-        .collect();
-    if let Some((_, e)) = first_error.into_inner().unwrap_or_else(|p| p.into_inner()) {
-        return Err(e);
+    let mut copies = copies.into_iter();
+    let mut batch = Vec::with_capacity(BATCH);
+    loop {
+        batch.extend(copies.by_ref().take(BATCH));
+        if batch.is_empty() {
+            return Ok(());
+        }
+        let done: Vec<Result<PageReport>> = batch.par_drain(..).map(one).collect();
+        for page in done {
+            each(page?)?;
+        }
     }
-    // `map`, unlike `flatten`, collects in place.
-    Ok(Report::new(
-        pages
-            .into_iter()
-            .map(|p| p.expect("no error was recorded, so every copy has its report"))
-            .collect(),
-    ))
 }

@@ -534,3 +534,58 @@ fn declared_copies_filtered_and_a_declared_copy_alone() {
         .assert()
         .code(2);
 }
+
+#[test]
+fn a_failure_late_in_a_long_run_prints_no_half_report() {
+    // More copies than a batch (512), each drifted, the last one unreadable: the copies before
+    // it are checked and printed as the run goes, but stdout must get no half report.
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let write = |rel: &str, text: &[u8]| {
+        let p = d.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    };
+    write("docvar.toml", b"");
+    write("templates/page.md.hbs", b"# {{product}}\n\nSome text.\n");
+    let n = 600;
+    for i in 0..n {
+        write(
+            &format!("variants/v{i:03}.toml"),
+            format!("[vars]\nproduct = \"P{i}\"\n").as_bytes(),
+        );
+        write(
+            &format!("pub/v{i:03}/page.md"),
+            format!("# P{i}\n\nSome text!\n").as_bytes(),
+        );
+    }
+    let last = format!("pub/v{:03}/page.md", n - 1);
+    write(&last, b"# P\0\n");
+    for format in ["human", "json", "github", "unified", "rdjsonl"] {
+        let out = docvar(d)
+            .args(["diff", "-q", "--published", "pub", "--format", format])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{format}: {stderr}");
+        assert!(stderr.contains(&last), "{format}: {stderr}");
+        assert!(
+            out.stdout.is_empty(),
+            "{format} printed {} bytes before failing",
+            out.stdout.len()
+        );
+    }
+    // Mended, the same run reports every copy.
+    write(&last, format!("# P{}\n\nSome text!\n", n - 1).as_bytes());
+    let out = docvar(d)
+        .args(["diff", "-q", "--published", "pub"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        stdout.ends_with("600 copies checked: 0 clean, 600 drifted, 600 hunks\n"),
+        "{}",
+        &stdout[stdout.len().saturating_sub(300)..]
+    );
+}
