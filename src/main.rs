@@ -80,7 +80,8 @@ enum Command {
     /// Spans that differ consistently across the copies (a product name, a URL section)
     /// become variables; a difference that does not recur is drift: the lines most copies
     /// share become canonical and the run ends with each copy's drift report. With --exact,
-    /// drifted lines become per-variant overrides, so `docvar generate` reproduces every copy.
+    /// a copy's drifted lines get their own `{{#if (eq slug ...)}}` branch (the shared
+    /// wording is the default), so `docvar generate` reproduces every copy.
     #[command(after_help = cli::infer::EXAMPLES)]
     Infer(cli::infer::Args),
     /// Carry template changes into the published copies by a three-way merge, then write out/.

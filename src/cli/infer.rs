@@ -33,7 +33,8 @@ pub struct Args {
     /// copy as published, else the copy's folder name).
     #[arg(long = "variant", value_name = "SLUG")]
     variants: Vec<String>,
-    /// Keep drift as per-variant overrides so generate reproduces every copy byte for byte.
+    /// Keep drift (each differing copy's lines in a branch on its slug) so generate
+    /// reproduces every copy byte for byte.
     #[arg(long)]
     exact: bool,
     /// Print the template, the variant file changes and the drift report; write nothing.
@@ -216,16 +217,34 @@ fn print(w: &mut dyn Write, args: &Args, inferred: &Inferred, plan: &Plan) -> io
         }
     }
     if args.exact && !inferred.drift.is_empty() {
-        writeln!(w, "drift kept on purpose (per-variant overrides):")?;
+        writeln!(
+            w,
+            "drift kept on purpose (the wording most copies share is the default; a copy that differs has its own {{{{#if (eq slug ...)}}}} branch, or inside a line a per-variant override):"
+        )?;
         for d in &inferred.drift {
-            writeln!(
-                w,
-                "  {} ({} line {}): {}",
-                d.name.as_deref().unwrap_or("?"),
-                plan.template_path.display(),
-                d.line,
-                per_slug(&d.values)
-            )?;
+            match &d.name {
+                Some(name) => writeln!(
+                    w,
+                    "  {} line {}: override `{name}`: {}",
+                    plan.template_path.display(),
+                    d.line,
+                    per_slug(&d.values)
+                )?,
+                None => {
+                    let own: Vec<&str> = d
+                        .deviating
+                        .iter()
+                        .map(|&i| inferred.slugs[i].as_str())
+                        .collect();
+                    writeln!(
+                        w,
+                        "  {} line {}: own wording for {}",
+                        plan.template_path.display(),
+                        d.line,
+                        own.join(", ")
+                    )?;
+                }
+            }
         }
     }
     for v in &plan.variants {

@@ -18,8 +18,10 @@
 //!    (`/appliance/appliance-overview` is `/{{section}}/{{section}}-overview`) is dropped.
 //! 4. Templating: each slot becomes literal text and variable references that reproduce every
 //!    copy. A slot that no such text reproduces is drift: the wording most copies share wins
-//!    (ties: the first copy), or with `exact` the differing span becomes a per-variant
-//!    override named after where it is (see `name.rs`).
+//!    (ties: the first copy). With `exact`, that wording is the default of an `{{#if (eq slug
+//!    ...)}}` block whose other branches hold the wording of each copy that differs (see
+//!    `template::switch_by_slug`); a span inside a line becomes a per-variant override named
+//!    after where it is (see `name.rs`).
 
 mod align;
 mod discover;
@@ -78,14 +80,15 @@ pub struct Variable {
 /// A difference between the copies that no variable explains.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Drift {
-    /// With `exact`: the per-variant override (`drift_1`, ...) the template uses here.
+    /// With `exact`, for a span inside a line: the per-variant override the template uses
+    /// here (`intro_text`, ...). None for branches on the slug.
     pub name: Option<String>,
     /// 1-based template line where it starts.
     pub line: usize,
     /// Each copy's text of the span (with `exact`, the override's value).
     pub values: Vec<String>,
-    /// The copies whose wording the template does not have (with `exact`, none renders
-    /// differently: the override keeps their wording).
+    /// The copies whose wording the template's default does not have (with `exact`, each has
+    /// its own branch, so none renders differently; empty for an override).
     pub deviating: Vec<usize>,
 }
 
@@ -163,6 +166,25 @@ enum Part {
     Drift(usize),
     /// Where a default-mode drift span starts (renders nothing).
     Mark(usize),
+    /// With `exact`, a drift span's branch for the copies of these slugs (its first branch
+    /// opens the `{{#if}}`); the branches' text follows, then [`Part::Otherwise`].
+    Case {
+        /// The drift span.
+        drift: usize,
+        /// The copies whose text this branch holds.
+        slugs: Vec<String>,
+        /// `{{#if}}` rather than `{{else if}}`.
+        first: bool,
+        /// The copies' line end, after the tag.
+        eol: &'static str,
+    },
+    /// The `{{else}}` of a drift span's branches: the wording most copies share.
+    Otherwise {
+        /// The copies' line end, after the tag.
+        eol: &'static str,
+    },
+    /// The `{{/if}}` closing a drift span's branches.
+    EndCase,
     FrontMatter,
 }
 
@@ -419,6 +441,9 @@ fn infer_sorted(
     // The pieces without `exact`, so variables get the same names with and without it.
     let mut plain = Vec::new();
     let mut drift = Vec::new();
+    // With `exact`, each drift span's template text without it (the wording most copies
+    // share) and which copies that text reproduces.
+    let mut defaults = Vec::new();
     for (k, seg) in segs.iter().enumerate() {
         if k > 0 {
             pieces.push(Part::FrontMatter);
@@ -536,6 +561,7 @@ fn infer_sorted(
                 pieces.extend(out.parts);
             } else if exact {
                 pieces.push(Part::Drift(drift.len()));
+                defaults.push(Some((out.parts, out.matched)));
                 drift.push(Drift {
                     name: Some(format!("drift_{}", drift.len() + 1)),
                     line: 0,
@@ -545,6 +571,7 @@ fn infer_sorted(
             } else {
                 pieces.push(Part::Mark(drift.len()));
                 pieces.extend(out.parts);
+                defaults.push(None);
                 drift.push(Drift {
                     name: None,
                     line: 0,
@@ -558,6 +585,11 @@ fn infer_sorted(
         plain.push(lit);
     }
     let pieces = merge_lits(pieces);
+    let pieces = if exact {
+        merge_lits(switch_by_slug(pieces, &mut drift, defaults, &slugs))
+    } else {
+        pieces
+    };
     let (_, plain_vars) = name_variables(merge_lits(plain), vars.clone(), &slugs);
     let (pieces, mut variables) = name_variables(pieces, vars, &slugs);
     for v in &mut variables {

@@ -229,6 +229,84 @@ pub(super) fn merge_lits(parts: Vec<Part>) -> Vec<Part> {
     out
 }
 
+/// With `exact`: each drift span that holds whole lines becomes branches on the copy's slug,
+/// the wording most copies share (with its variables) in the `{{else}}`, so only the copies
+/// that deviate add text, and add it once per distinct wording:
+///
+/// ```text
+/// {{#if (eq slug "appliance")}}
+/// The appliance's own sentence.
+/// {{else}}
+/// The sentence the other {{product}} copies share.
+/// {{/if}}
+/// ```
+///
+/// Handlebars drops a line that holds only a block tag, so the copies render byte for byte.
+/// A span that is not whole lines keeps its per-variant override.
+/// `defaults[d]` is span `d`'s shared wording and which copies it reproduces.
+pub(super) fn switch_by_slug(
+    pieces: Vec<Part>,
+    drift: &mut [Drift],
+    mut defaults: Vec<Option<(Vec<Part>, Vec<bool>)>>,
+    slugs: &[String],
+) -> Vec<Part> {
+    let mut out = Vec::with_capacity(pieces.len());
+    for (k, p) in pieces.iter().enumerate() {
+        let Part::Drift(d) = *p else {
+            out.push(p.clone());
+            continue;
+        };
+        // The copies' line end, as the text after the span starts.
+        let eol = match pieces.get(k + 1) {
+            Some(Part::Lit(s)) if s.starts_with("\r\n") => "\r\n",
+            Some(Part::Lit(s)) if s.starts_with('\n') => "\n",
+            _ => "",
+        };
+        let line_before = match k.checked_sub(1).map(|j| &pieces[j]) {
+            None => true,
+            Some(Part::Lit(s)) => s.ends_with(eol) && (eol == "\r\n" || !s.ends_with("\r\n")),
+            Some(_) => false,
+        };
+        let values = &drift[d].values;
+        let whole_lines = !eol.is_empty()
+            && line_before
+            && values
+                .iter()
+                .all(|v| v.matches('\r').count() == v.matches("\r\n").count())
+            && (eol == "\r\n" || !values.iter().any(|v| v.contains('\r')));
+        let default = defaults.get_mut(d).and_then(Option::take);
+        let Some((parts, matched)) = default.filter(|_| whole_lines) else {
+            out.push(p.clone());
+            continue;
+        };
+        // One branch per distinct wording among the copies the shared wording misses, in
+        // slug order (the copies are sorted by slug).
+        let mut groups: Vec<(&str, Vec<String>)> = Vec::new();
+        for (i, v) in values.iter().enumerate().filter(|&(i, _)| !matched[i]) {
+            match groups.iter_mut().find(|(w, _)| *w == v.as_str()) {
+                Some((_, g)) => g.push(slugs[i].clone()),
+                None => groups.push((v, vec![slugs[i].clone()])),
+            }
+        }
+        for (n, (wording, group)) in groups.into_iter().enumerate() {
+            out.push(Part::Case {
+                drift: d,
+                slugs: group,
+                first: n == 0,
+                eol,
+            });
+            out.push(Part::Lit(format!("{wording}{eol}")));
+        }
+        out.push(Part::Otherwise { eol });
+        out.extend(parts);
+        out.push(Part::Lit(eol.to_string()));
+        out.push(Part::EndCase);
+        drift[d].name = None;
+        drift[d].deviating = (0..values.len()).filter(|&i| !matched[i]).collect();
+    }
+    out
+}
+
 /// The template text, and the line of each drift span.
 pub(super) fn emit(pieces: &[Part], vars: &[Variable], drift: &[Drift]) -> (String, Vec<usize>) {
     let mut out = String::new();
@@ -260,6 +338,33 @@ pub(super) fn emit(pieces: &[Part], vars: &[Variable], drift: &[Drift]) -> (Stri
                 drift[*d].name.as_deref().unwrap_or("drift")
             }
             Part::FrontMatter => "front_matter",
+            Part::Case {
+                drift: d,
+                slugs,
+                first,
+                eol,
+            } => {
+                if *first {
+                    lines[*d] = out.matches('\n').count() + 1;
+                }
+                let each: Vec<String> = slugs.iter().map(|s| format!("(eq slug {s:?})")).collect();
+                let cond = match each.as_slice() {
+                    [one] => one.clone(),
+                    _ => format!("(or {})", each.join(" ")),
+                };
+                let tag = if *first { "#if" } else { "else if" };
+                out.push_str(&format!("{{{{{tag} {cond}}}}}{eol}"));
+                continue;
+            }
+            Part::Otherwise { eol } => {
+                out.push_str("{{else}}");
+                out.push_str(eol);
+                continue;
+            }
+            Part::EndCase => {
+                out.push_str("{{/if}}");
+                continue;
+            }
         };
         out.push_str(if std::mem::take(&mut tilde) {
             "{{~"
