@@ -353,7 +353,9 @@ pub(super) fn discover(
         .into_iter()
         // The slugs or the products' names are a variable even where they occur once
         // (`section: x`, `the Private Cloud dashboard`).
-        .filter(|(t, (c, _))| (*c >= min_uses(t) || slugs_or_names(t, slugs)) && plain_values(t))
+        .filter(|(t, (c, _))| {
+            (*c >= min_uses(t) || slugs_or_names(t, slugs)) && plain_values(t) && !case_only(t)
+        })
         .map(|(t, (c, first))| (t.clone(), c, first))
         .collect();
     // Drop tuples the others explain, longest first.
@@ -387,6 +389,12 @@ pub(super) fn discover(
     }
     cands.sort_by(|a, b| b.1.cmp(&a.1).then(a.2.cmp(&b.2)));
     cands.into_iter().map(|c| c.0).collect()
+}
+
+/// Whether the values differ only in letter case (`One` / `one`): a copy's capitalisation,
+/// which is drift to report, not a product's own word.
+fn case_only(t: &[String]) -> bool {
+    t.iter().all(|v| v.eq_ignore_ascii_case(&t[0])) && t.iter().any(|v| *v != t[0])
 }
 
 /// A variable's values are words, not markup: no HTML tag, link, code or container syntax,

@@ -581,3 +581,28 @@ fn names_come_from_the_link_text_the_table_row_and_the_term() {
     assert_eq!(name_of("Auth0"), "backup_row");
     assert!(r.drift.is_empty(), "{:#?}", r.drift);
 }
+
+#[test]
+fn a_capitalisation_difference_is_drift_not_a_variable() {
+    // One copy lower-cases a word in two places: recurring, but the copy's style, not a
+    // product's word. A `{{one}}` variable would mean nothing to a writer.
+    let page = |p: &str, one: &str| {
+        format!("# {p}\n\n{one} load balancer in front of {p}.\n\n{one} primary data center.\n")
+    };
+    let copies = [
+        ("cloud".to_string(), page("Cloud", "One")),
+        ("edge".to_string(), page("Edge", "One")),
+        ("hub".to_string(), page("Hub", "one")),
+    ];
+    check_laws(&copies);
+    let r = infer::infer("p", &copies, false).unwrap();
+    let names: Vec<&str> = r.variables.iter().map(|v| v.name.as_str()).collect();
+    assert_eq!(names, ["product"], "{}", r.template);
+    assert!(
+        r.template.contains("\nOne primary data center.\n"),
+        "{}",
+        r.template
+    );
+    assert_eq!(r.drift.len(), 2, "{:#?}", r.drift);
+    assert!(r.drift.iter().all(|d| d.deviating == [2]), "{:#?}", r.drift);
+}
