@@ -358,6 +358,17 @@ pub(super) fn discover(
         })
         .map(|(t, (c, first))| (t.clone(), c, first))
         .collect();
+    // The products' names less a word they share (`One` / `Private` of `One SaaS` /
+    // `Private SaaS`) are not a variable of their own: the slots holding them are widened to
+    // the whole names.
+    let names: Vec<Vec<String>> = cands
+        .iter()
+        .filter(|c| slugs_or_names(&c.0, slugs))
+        .map(|c| c.0.clone())
+        .collect();
+    cands.retain(|(t, _, _)| {
+        slugs_or_names(t, slugs) || !names.iter().any(|n| less_shared_words(n, t))
+    });
     // Drop tuples the others explain, longest first.
     cands.sort_by(|a, b| {
         let la: usize = a.0.iter().map(String::len).sum();
@@ -389,6 +400,26 @@ pub(super) fn discover(
     }
     cands.sort_by(|a, b| b.1.cmp(&a.1).then(a.2.cmp(&b.2)));
     cands.into_iter().map(|c| c.0).collect()
+}
+
+/// Whether `part` is `whole` without words all of `whole`'s values share at one end: the
+/// same text (a space first) after each part, or before each.
+fn less_shared_words(whole: &[String], part: &[String]) -> bool {
+    let rest = |f: fn(&str, &str) -> Option<String>| -> bool {
+        let rests: Vec<Option<String>> = whole.iter().zip(part).map(|(w, p)| f(w, p)).collect();
+        rests[0].as_ref().is_some_and(|r| r.len() > 1) && rests.iter().all(|r| *r == rests[0])
+    };
+    let after = |w: &str, p: &str| {
+        w.strip_prefix(p)
+            .filter(|r| r.starts_with(' '))
+            .map(str::to_string)
+    };
+    let before = |w: &str, p: &str| {
+        w.strip_suffix(p)
+            .filter(|r| r.ends_with(' '))
+            .map(str::to_string)
+    };
+    !part.iter().any(String::is_empty) && (rest(after) || rest(before))
 }
 
 /// Whether the values differ only in letter case (`One` / `one`): a copy's capitalisation,

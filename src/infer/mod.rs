@@ -612,7 +612,48 @@ fn infer_sorted(
         pieces,
     };
     inferred.emit();
+    if !exact {
+        inferred.drop_spurious_drift(&texts);
+    }
     Ok(inferred)
+}
+
+impl Inferred {
+    /// Takes a copy off the drift spans when the template renders it exactly: an alignment
+    /// of names that share words can leave a span the search did not explain although the
+    /// template, filled in, reproduces the copy. Spans no copy deviates from are dropped.
+    fn drop_spurious_drift(&mut self, texts: &[&str]) {
+        if self.drift.is_empty() {
+            return;
+        }
+        let exact: Vec<bool> = (0..texts.len())
+            .map(|i| {
+                self.drift.iter().any(|d| d.deviating.contains(&i))
+                    && self.render(i).is_ok_and(|r| r == texts[i])
+            })
+            .collect();
+        for d in &mut self.drift {
+            d.deviating.retain(|&i| !exact[i]);
+        }
+        let mut new_index = Vec::with_capacity(self.drift.len());
+        let mut kept = 0;
+        for d in &self.drift {
+            new_index.push((!d.deviating.is_empty()).then_some(kept));
+            kept += usize::from(!d.deviating.is_empty());
+        }
+        if kept == self.drift.len() {
+            return;
+        }
+        self.drift.retain(|d| !d.deviating.is_empty());
+        self.pieces = std::mem::take(&mut self.pieces)
+            .into_iter()
+            .filter_map(|p| match p {
+                Part::Mark(d) => new_index[d].map(Part::Mark),
+                p => Some(p),
+            })
+            .collect();
+        self.emit();
+    }
 }
 
 /// Widens every slot the variables do not explain to whole lines, merging it with the slots

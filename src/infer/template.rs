@@ -211,10 +211,31 @@ pub(super) fn template_slot(texts: &[&str], vals: &[Vec<String>]) -> SlotOut {
             }
         }
     }
+    // A search that ran out of budget (names sharing words give it many ways to pair them)
+    // may miss copies the parts do reproduce: filled in, the parts are checked against each.
+    let matched = best
+        .2
+        .iter()
+        .enumerate()
+        .map(|(c, &m)| m || fill(&best.1, vals, c).as_deref() == Some(texts[c]))
+        .collect();
     SlotOut {
         parts: best.1,
-        matched: best.2,
+        matched,
     }
+}
+
+/// `parts` with copy `c`'s values filled in (none if they hold more than text and variables).
+fn fill(parts: &[Part], vals: &[Vec<String>], c: usize) -> Option<String> {
+    let mut out = String::new();
+    for p in parts {
+        match p {
+            Part::Lit(s) => out.push_str(s),
+            Part::Var(v) => out.push_str(&vals[*v][c]),
+            _ => return None,
+        }
+    }
+    Some(out)
 }
 
 pub(super) fn merge_lits(parts: Vec<Part>) -> Vec<Part> {

@@ -606,3 +606,22 @@ fn a_capitalisation_difference_is_drift_not_a_variable() {
     assert_eq!(r.drift.len(), 2, "{:#?}", r.drift);
     assert!(r.drift.iter().all(|d| d.deviating == [2]), "{:#?}", r.drift);
 }
+
+#[test]
+fn names_that_share_a_word_are_whole_names() {
+    // `One SaaS` and `Private SaaS` share their last word: the variable is the whole name,
+    // never `One` / `Private` with `SaaS` left in the text.
+    let page = |p: &str| {
+        format!("# {p} Guide\n\nThe {p} runs here. Install {p} first.\n\nSee [the {p} docs](/x/index).\n")
+    };
+    let copies = [
+        ("one-saas".to_string(), page("One SaaS")),
+        ("private-saas".to_string(), page("Private SaaS")),
+    ];
+    check_laws(&copies);
+    let r = infer::infer("p", &copies, false).unwrap();
+    assert_eq!(r.variables.len(), 1, "{}", r.template);
+    assert_eq!(r.variables[0].name, "product");
+    assert_eq!(r.variables[0].values, ["One SaaS", "Private SaaS"]);
+    assert!(r.drift.is_empty(), "{:#?}", r.drift);
+}
