@@ -93,6 +93,16 @@ pub fn refuse_links(base: &Path, path: &Path) -> Result<()> {
 /// Replaces (or creates) one file atomically: temp file beside it, then rename. Refuses a
 /// link at `path` or in the folders between `base` and it; keeps the old file's permissions.
 pub fn write_atomic(base: &Path, path: &Path, bytes: &[u8]) -> Result<()> {
+    write_atomic_with(base, path, |w| w.write_all(bytes))
+}
+
+/// [`write_atomic`] of what `write` writes, streamed into the temp file (buffered) rather
+/// than held whole first.
+pub fn write_atomic_with(
+    base: &Path,
+    path: &Path,
+    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<()> {
     refuse_links(base, path)?;
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
@@ -102,9 +112,12 @@ pub fn write_atomic(base: &Path, path: &Path, bytes: &[u8]) -> Result<()> {
         .prefix(".docvar-")
         .tempfile_in(dir)
         .map_err(|e| Error::io(dir, &e).help("check that the folder is writable"))?;
-    tmp.write_all(bytes)
-        .and_then(|_| tmp.as_file().sync_all())
-        .map_err(|e| Error::io(path, &e))?;
+    {
+        let mut w = std::io::BufWriter::new(tmp.as_file_mut());
+        write(&mut w).and_then(|_| w.flush())
+    }
+    .and_then(|_| tmp.as_file().sync_all())
+    .map_err(|e| Error::io(path, &e))?;
     match fs::metadata(path) {
         Ok(m) => {
             let _ = fs::set_permissions(tmp.path(), m.permissions());

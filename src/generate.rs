@@ -7,7 +7,7 @@ use rayon::prelude::*;
 
 use crate::error::Result;
 use crate::export;
-use crate::output::Planned;
+use crate::output::{Paths, Planned};
 use crate::project::{PageTemplate as Page, Project, Variant};
 use crate::render::Renderer;
 
@@ -126,21 +126,29 @@ pub fn jobs<'a>(project: &'a Project, sel: &Selection) -> Jobs<'a> {
     }
 }
 
-/// The out/ paths of `jobs`, in the order [`render_job`] returns their files. Each is
-/// allocated at its exact size: a run holds every path, and `Path::join`'s spare capacity
-/// was a third of generate's memory at 80,000 pages.
-pub fn paths(jobs: &Jobs<'_>) -> Vec<PathBuf> {
-    jobs.variants
+/// The out/ paths of `jobs`, in the order [`render_job`] returns their files, in one buffer
+/// (a run holds every path).
+pub fn paths(jobs: &Jobs<'_>) -> Paths {
+    let sep = std::path::MAIN_SEPARATOR_STR;
+    let files = jobs.variants.len() * jobs.pages.len() * 2;
+    let bytes: usize = jobs
+        .variants
         .iter()
-        .flat_map(|v| {
-            jobs.pages.iter().flat_map(move |p| {
-                [
-                    out_path(&v.slug, &p.name, "md"),
-                    out_path(&v.slug, &p.name, "txt"),
-                ]
-            })
+        .map(|v| {
+            jobs.pages
+                .iter()
+                .map(|p| 2 * (v.slug.len() + sep.len() + p.name.len()) + ".md.txt".len())
+                .sum::<usize>()
         })
-        .collect()
+        .sum();
+    let mut paths = Paths::with_capacity(files, bytes);
+    for v in &jobs.variants {
+        for p in &jobs.pages {
+            paths.push_parts(&[&v.slug, sep, &p.name, ".md"]);
+            paths.push_parts(&[&v.slug, sep, &p.name, ".txt"]);
+        }
+    }
+    paths
 }
 
 /// `<slug>/<page>.<ext>`, relative to out/, allocated at its exact size.

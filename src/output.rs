@@ -59,13 +59,85 @@ impl FileStatus {
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Written {
     /// Files created or replaced.
-    pub written: Vec<PathBuf>,
+    pub written: Paths,
     /// Files left alone because their bytes were already right.
     pub unchanged: usize,
     /// Extra files removed.
     pub removed: Vec<PathBuf>,
     /// Files docvar did not write, left in place.
     pub foreign: Vec<PathBuf>,
+}
+
+/// Paths relative to out/, in one buffer: an estate's planned paths cost their bytes and four
+/// more each, where a `Vec<PathBuf>` took about 80 bytes a path (a heap block each).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Paths {
+    buf: String,
+    ends: Vec<u32>,
+}
+
+impl Paths {
+    /// Room for `paths` paths of `bytes` bytes together.
+    pub fn with_capacity(paths: usize, bytes: usize) -> Paths {
+        Paths {
+            buf: String::with_capacity(bytes),
+            ends: Vec::with_capacity(paths),
+        }
+    }
+
+    /// Adds a path made of `parts` (joined as given).
+    pub fn push_parts(&mut self, parts: &[&str]) {
+        for p in parts {
+            self.buf.push_str(p);
+        }
+        let end = u32::try_from(self.buf.len()).expect("less than 4 GB of paths");
+        self.ends.push(end);
+    }
+
+    /// Adds `path`.
+    pub fn push(&mut self, path: &str) {
+        self.push_parts(&[path]);
+    }
+
+    /// How many paths there are.
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// Whether there is none.
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    /// The `i`-th path.
+    pub fn get(&self, i: usize) -> &Path {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
+        Path::new(&self.buf[start..self.ends[i] as usize])
+    }
+
+    /// The paths in order.
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = &Path> + Clone + '_ {
+        (0..self.len()).map(|i| self.get(i))
+    }
+
+    /// The paths of `planned`; a path that is not UTF-8 (docvar's never are) is an error.
+    fn of(planned: &[Planned]) -> Result<Paths> {
+        let mut paths = Paths::default();
+        for p in planned {
+            paths.push(p.rel.to_str().ok_or_else(|| {
+                Error::msg(format!("refusing to write {}: not UTF-8", p.rel.display()))
+            })?);
+        }
+        Ok(paths)
+    }
+}
+
+impl<'a> IntoIterator for &'a Paths {
+    type Item = &'a Path;
+    type IntoIter = Box<dyn Iterator<Item = &'a Path> + 'a>;
+    fn into_iter(self) -> Self::IntoIter {
+        Box::new(self.iter())
+    }
 }
 
 /// What docvar wrote in an output folder (`<out>/.docvar.manifest`): one path per line,
@@ -111,29 +183,29 @@ impl Manifest {
 
     /// The manifest's text.
     pub fn render(&self) -> String {
-        Manifest::text(self.files.iter().map(PathBuf::as_path))
+        let mut out = Vec::new();
+        // Writing to a Vec cannot fail.
+        let _ = Manifest::write_to(&mut out, self.files.iter().map(PathBuf::as_path));
+        String::from_utf8_lossy(&out).into_owned()
     }
 
-    /// The text of a manifest listing `files` (sorted).
-    fn text<'a>(files: impl Iterator<Item = &'a Path> + Clone) -> String {
-        // Sized up front: an estate's manifest is megabytes, and doubling as it grows held
-        // up to three times that at the end of a run.
-        let size = files
-            .clone()
-            .map(|f| f.as_os_str().len() + 1)
-            .sum::<usize>();
-        let mut out = String::with_capacity(MANIFEST_HEADER.len() + size);
-        out.push_str(MANIFEST_HEADER);
+    /// Writes the manifest listing `files` (sorted) to `w`, a line at a time: an estate's
+    /// manifest is megabytes, never held whole.
+    fn write_to<'a>(
+        w: &mut dyn Write,
+        files: impl Iterator<Item = &'a Path>,
+    ) -> std::io::Result<()> {
+        w.write_all(MANIFEST_HEADER.as_bytes())?;
         for f in files {
             for (k, c) in f.components().enumerate() {
                 if k > 0 {
-                    out.push('/');
+                    w.write_all(b"/")?;
                 }
-                out.push_str(&c.as_os_str().to_string_lossy());
+                w.write_all(c.as_os_str().to_string_lossy().as_bytes())?;
             }
-            out.push('\n');
+            w.write_all(b"\n")?;
         }
-        out
+        Ok(())
     }
 }
 
@@ -155,14 +227,10 @@ pub struct Ownership {
 impl Ownership {
     /// The manifest's paths after a run that writes the planned paths `rels` and removes
     /// `stale`, borrowed: an estate's manifest is not copied to be compared and written.
-    pub(crate) fn next_files<'a, P: AsRef<Path>>(
-        &'a self,
-        out: &Path,
-        rels: &'a [P],
-    ) -> Vec<&'a Path> {
+    pub(crate) fn next_files<'a>(&'a self, out: &Path, rels: &'a Paths) -> Vec<&'a Path> {
         let stale: HashSet<&Path> = self.stale.iter().map(PathBuf::as_path).collect();
         // A sorted list, not a tree: 16 bytes an entry instead of about 40.
-        let mut files: Vec<&Path> = rels.iter().map(AsRef::as_ref).collect();
+        let mut files: Vec<&Path> = rels.iter().collect();
         files.par_sort_unstable();
         files.dedup();
         let kept: Vec<&Path> = self
@@ -206,26 +274,28 @@ pub fn ownership(
     known: Option<&dyn Fn(&Path) -> bool>,
     scope: Option<&dyn Fn(&Path) -> bool>,
 ) -> Result<Ownership> {
-    let rels: Vec<&Path> = planned.iter().map(|p| p.rel.as_path()).collect();
-    ownership_for(out, &rels, known, scope)
+    ownership_for(out, &Paths::of(planned)?, known, scope)
 }
 
 /// [`ownership`] from the planned paths alone (a streamed run renders the pages later).
-pub fn ownership_for<P: AsRef<Path> + Sync>(
+pub fn ownership_for(
     out: &Path,
-    rels: &[P],
+    rels: &Paths,
     known: Option<&dyn Fn(&Path) -> bool>,
     scope: Option<&dyn Fn(&Path) -> bool>,
 ) -> Result<Ownership> {
     check_out_dir(out)?;
     let manifest = Manifest::load(out)?;
-    let wanted: HashSet<&Path> = rels.iter().map(AsRef::as_ref).collect();
-    let is_known = |rel: &Path| wanted.contains(rel) || known.is_some_and(|k| k(rel));
+    // Sorted, searched by halves: 16 bytes a path where a hash set took about 40.
+    let mut wanted: Vec<&Path> = rels.iter().collect();
+    wanted.par_sort_unstable();
+    let wanted = |rel: &Path| wanted.binary_search(&rel).is_ok();
+    let is_known = |rel: &Path| wanted(rel) || known.is_some_and(|k| k(rel));
     let mut own = Ownership::default();
     for rel in existing(out)? {
         let listed = manifest.as_ref().is_some_and(|m| m.files.contains(&rel));
         if listed {
-            if !wanted.contains(rel.as_path()) && scope.is_none_or(|f| f(&rel)) {
+            if !wanted(&rel) && scope.is_none_or(|f| f(&rel)) {
                 own.stale.push(rel);
             }
         } else if is_known(&rel) {
@@ -373,9 +443,15 @@ pub fn check_known(
     known: Option<&dyn Fn(&Path) -> bool>,
     scope: Option<&dyn Fn(&Path) -> bool>,
 ) -> Result<Vec<(PathBuf, FileStatus)>> {
-    let rels: Vec<&Path> = planned.iter().map(|p| p.rel.as_path()).collect();
     let render = |i: usize| Ok(vec![planned[i].clone()]);
-    check_rendered(out, &rels, planned.len(), &render, known, scope)
+    check_rendered(
+        out,
+        &Paths::of(planned)?,
+        planned.len(),
+        &render,
+        known,
+        scope,
+    )
 }
 
 /// Renders one job's files for a streamed run; called once per job index, in parallel. Its
@@ -436,9 +512,9 @@ fn settle<T>(results: Vec<Streamed<Vec<T>>>) -> Result<Vec<T>> {
 
 /// [`check_known`] for a run that renders `jobs` pages as it compares them: `rels` are every
 /// path the jobs render, in order. Holds only the statuses, whatever the number of pages.
-pub fn check_rendered<P: AsRef<Path> + Sync>(
+pub fn check_rendered(
     out: &Path,
-    rels: &[P],
+    rels: &Paths,
     jobs: usize,
     render: &RenderJob<'_>,
     known: Option<&dyn Fn(&Path) -> bool>,
@@ -557,9 +633,15 @@ pub fn write_owned(
     own: &Ownership,
     progress: Option<&AtomicUsize>,
 ) -> Result<Written> {
-    let rels: Vec<&Path> = planned.iter().map(|p| p.rel.as_path()).collect();
     let render = |i: usize| Ok(vec![planned[i].clone()]);
-    write_rendered(out, &rels, own, planned.len(), &render, progress)
+    write_rendered(
+        out,
+        &Paths::of(planned)?,
+        own,
+        planned.len(),
+        &render,
+        progress,
+    )
 }
 
 /// [`write_owned`] for a run that renders its `jobs` pages as it writes them: `rels` are every
@@ -570,9 +652,9 @@ pub fn write_owned(
 /// folders are made once those pass, and renames happen only after every page rendered and
 /// staged. Any failure removes the temp files and the folders this run made (out/ too), so
 /// out/ is as it was.
-pub fn write_rendered<P: AsRef<Path> + Sync>(
+pub fn write_rendered(
     out: &Path,
-    rels: &[P],
+    rels: &Paths,
     own: &Ownership,
     jobs: usize,
     render: &RenderJob<'_>,
@@ -638,9 +720,9 @@ pub fn write_rendered<P: AsRef<Path> + Sync>(
 }
 
 /// The part of [`write_rendered`] under the lock; `made` collects the folders it creates.
-fn write_locked<P: AsRef<Path> + Sync>(
+fn write_locked(
     out: &Path,
-    rels: &[P],
+    rels: &Paths,
     own: &Ownership,
     jobs: usize,
     render: &RenderJob<'_>,
@@ -657,9 +739,9 @@ fn write_locked<P: AsRef<Path> + Sync>(
     let mut result = Written::default();
     // What is at each path now (in parallel): a file's length, or `Err(())` for a refusal,
     // worked out again below so that only a few bytes per page are held.
-    let found: Vec<std::result::Result<Option<u64>, ()>> = rels
-        .par_iter()
-        .map(|rel| at_path(out, rel.as_ref()).map_err(drop))
+    let found: Vec<std::result::Result<Option<u64>, ()>> = (0..rels.len())
+        .into_par_iter()
+        .map(|i| at_path(out, rels.get(i)).map_err(drop))
         .collect();
     // In order, as a one-by-one write would meet them: the file's own refusal, then its folder
     // (never a link, even for a file left unchanged). Folders are made only once every file
@@ -668,7 +750,6 @@ fn write_locked<P: AsRef<Path> + Sync>(
     let mut seen: HashSet<PathBuf> = HashSet::new();
     let mut to_make: Vec<PathBuf> = Vec::new();
     for (rel, f) in rels.iter().zip(found) {
-        let rel = rel.as_ref();
         existing.push(match f {
             Ok(len) => len,
             Err(()) => at_path(out, rel)?,
@@ -693,7 +774,7 @@ fn write_locked<P: AsRef<Path> + Sync>(
     }
     // A planned file's index, found by binary search over the paths' bytes: 4 bytes a file
     // where a hash map took 40.
-    let bytes = |i: u32| rels[i as usize].as_ref().as_os_str().as_encoded_bytes();
+    let bytes = |i: u32| rels.get(i as usize).as_os_str().as_encoded_bytes();
     let mut by_path: Vec<u32> = (0..rels.len() as u32).collect();
     by_path.par_sort_unstable_by(|&a, &b| bytes(a).cmp(bytes(b)));
     let index = |rel: &Path| {
@@ -718,7 +799,7 @@ fn write_locked<P: AsRef<Path> + Sync>(
         format!("{:x}{nanos:x}", std::process::id())
     };
     let temp_of = |i: usize| {
-        let path = out.join(rels[i].as_ref());
+        let path = out.join(rels.get(i));
         path.with_file_name(format!(".docvar-{run}-{i}"))
     };
     let state: Vec<AtomicU8> = (0..rels.len()).map(|_| AtomicU8::new(UNTOUCHED)).collect();
@@ -772,18 +853,18 @@ fn write_locked<P: AsRef<Path> + Sync>(
         .iter()
         .filter(|s| s.load(Ordering::Relaxed) == STAGED)
         .count();
-    result.written.reserve_exact(staged_files);
+    let mut written = Paths::with_capacity(staged_files, 0);
     for (i, st) in state.iter().enumerate() {
         match st.load(Ordering::Relaxed) {
             UNCHANGED => result.unchanged += 1,
             STAGED => {
-                let rel = rels[i].as_ref();
+                let rel = rels.get(i);
                 let path = out.join(rel);
                 // On a failed rename the files renamed so far stay (each whole); the guard
                 // removes the rest, this one too.
                 fs::rename(temp_of(i), &path).map_err(|e| Error::io(&path, &e))?;
                 st.store(UNTOUCHED, Ordering::Relaxed);
-                result.written.push(rel.to_path_buf());
+                written.push(&rel.to_string_lossy());
             }
             _ => {}
         }
@@ -800,9 +881,11 @@ fn write_locked<P: AsRef<Path> + Sync>(
     }
     let next = own.next_files(out, rels);
     if own.manifest_changes(&next) {
-        let text = Manifest::text(next.iter().copied());
-        fsguard::write_atomic(out, &out.join(MANIFEST), text.as_bytes())?;
+        fsguard::write_atomic_with(out, &out.join(MANIFEST), |w| {
+            Manifest::write_to(w, next.iter().copied())
+        })?;
     }
+    result.written = written;
     result.foreign = own.foreign.clone();
     Ok(result)
 }

@@ -5,7 +5,7 @@ use super::*;
 /// What the rename did.
 pub struct Done {
     /// out/ files written (relative to out/).
-    pub written: Vec<PathBuf>,
+    pub written: crate::output::Paths,
     /// Redirect files written.
     pub redirect_files: Vec<PathBuf>,
     /// Lines of the renamed product's pages that still carry the old name.
