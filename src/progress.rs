@@ -39,6 +39,12 @@ pub struct Progress {
 }
 
 impl Progress {
+    /// Whether a reporter started with `enabled` draws (stderr is a terminal): a caller
+    /// counts its total only then, when counting costs a pass of its own.
+    pub fn draws(enabled: bool) -> bool {
+        enabled && std::io::stderr().is_terminal()
+    }
+
     /// Starts a reporter for `total` items of the phase `label`. It draws only when `enabled`
     /// and stderr is a terminal; otherwise it is just a counter.
     pub fn start(enabled: bool, label: &'static str, total: usize) -> Progress {
@@ -51,7 +57,7 @@ impl Progress {
             }),
             wake: Condvar::new(),
         });
-        let thread = (enabled && std::io::stderr().is_terminal()).then(|| {
+        let thread = Progress::draws(enabled).then(|| {
             let shared = Arc::clone(&shared);
             std::thread::spawn(move || draw(&shared))
         });

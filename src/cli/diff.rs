@@ -122,7 +122,7 @@ fn check(
     if let Some(v) = &args.copies.variant {
         project.variant(v)?;
     }
-    let copies = copies(&project, args)?;
+    let (copies, total) = listing(&project, args)?;
     let mut patterns = project.config.ignore.clone();
     patterns.extend(args.ignore.iter().cloned());
     let opts = drift::Options {
@@ -131,7 +131,7 @@ fn check(
         ..Default::default()
     }
     .with_ignores(&patterns)?;
-    let progress = docvar::Progress::start(!args.quiet, "checking", copies.len());
+    let progress = docvar::Progress::start(!args.quiet, "checking", total);
     // The copies' texts are kept only for the formats (and --fix) that print or write them;
     // human, json, github and html need the hunks alone.
     let keep_texts = args.fix
@@ -244,6 +244,49 @@ fn run_collected(root: &Path, args: Args, stdout: &mut dyn Write) -> Result<Exit
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// The copies to check as [`copies`] selects them, a `--published` folder listed as the run
+/// goes; and how many there are when a progress bar needs the total.
+#[allow(clippy::type_complexity)]
+fn listing<'a>(
+    project: &'a Project,
+    args: &'a Args,
+) -> Result<(
+    Box<dyn Iterator<Item = docvar::Result<drift::PublishedCopy>> + 'a>,
+    usize,
+)> {
+    let Some(dir) = args
+        .published
+        .as_ref()
+        .filter(|_| args.copies.files.is_empty())
+    else {
+        let copies = copies(project, args)?;
+        let total = copies.len();
+        return Ok((Box::new(copies.into_iter().map(Ok)), total));
+    };
+    let listed = drift::DirCopies::new(project, dir)?;
+    let wanted = |c: &drift::PublishedCopy| {
+        args.copies.page.as_ref().is_none_or(|p| *p == c.page)
+            && args.copies.variant.as_ref().is_none_or(|v| *v == c.variant)
+    };
+    let total = if docvar::Progress::draws(!args.quiet) {
+        listed.total(wanted)
+    } else {
+        0
+    };
+    let as_text = args.as_format == Some(CopyFormat::Text);
+    let copies = listed
+        .filter(move |c| c.as_ref().map_or(true, wanted))
+        .map(move |c| {
+            c.map(|mut c| {
+                if as_text {
+                    c.format = CopyFormat::Text;
+                }
+                c
+            })
+        });
+    Ok((Box::new(copies), total))
 }
 
 /// The copies to check: the FILEs given, a `--published` folder, or the declared ones.

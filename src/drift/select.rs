@@ -20,51 +20,131 @@ pub fn declared_copies(project: &Project) -> Vec<PublishedCopy> {
     copies
 }
 
-/// Every copy in a folder laid out like out/: `DIR/<slug>/<page>.md` or `.txt`.
+/// Every copy in a folder laid out like out/: `DIR/<slug>/<page>.md` or `.txt`, in order.
 pub fn copies_in_dir(project: &Project, dir: &Path) -> Result<Vec<PublishedCopy>> {
-    let entries = std::fs::read_dir(dir).map_err(|e| Error::io(dir, &e))?;
-    let mut copies = Vec::new();
-    let mut slugs: Vec<_> = entries
-        .filter_map(|e| e.ok())
-        .filter(|e| e.path().is_dir() && !e.file_name().to_string_lossy().starts_with('.'))
-        .collect();
-    slugs.sort_by_key(|e| e.file_name());
-    for slug_dir in slugs {
-        let slug = slug_dir.file_name().to_string_lossy().into_owned();
-        project.variant(&slug).map_err(|e| Error {
-            file: Some(slug_dir.path()),
-            ..e
-        })?;
-        let mut files: Vec<PathBuf> = std::fs::read_dir(slug_dir.path())
-            .map_err(|e| Error::io(slug_dir.path(), &e))?
+    DirCopies::new(project, dir)?.collect()
+}
+
+/// The copies of a folder laid out like out/, listed a product folder at a time as they are
+/// checked: a run over an estate holds the products' folder names, not every copy's path.
+/// Every product folder is checked to be a variant when the listing starts; a file that is
+/// not a page is an error where the listing meets it; a folder with no copy at all is an
+/// error at its end.
+pub struct DirCopies<'p> {
+    project: &'p Project,
+    dir: PathBuf,
+    /// The product folders not listed yet, in order.
+    slugs: std::vec::IntoIter<String>,
+    /// The current product folder's copies not handed out yet.
+    current: std::collections::VecDeque<PublishedCopy>,
+    found: bool,
+    failed: bool,
+}
+
+impl<'p> DirCopies<'p> {
+    /// Lists `dir`'s product folders (not their files yet).
+    pub fn new(project: &'p Project, dir: &Path) -> Result<DirCopies<'p>> {
+        let entries = std::fs::read_dir(dir).map_err(|e| Error::io(dir, &e))?;
+        let mut slugs: Vec<String> = entries
+            .filter_map(|e| e.ok())
+            .filter(|e| e.path().is_dir())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|name| !name.starts_with('.'))
+            .collect();
+        slugs.sort_unstable();
+        for slug in &slugs {
+            project.variant(slug).map_err(|e| Error {
+                file: Some(dir.join(slug)),
+                ..e
+            })?;
+        }
+        Ok(DirCopies {
+            project,
+            dir: dir.to_path_buf(),
+            slugs: slugs.into_iter(),
+            current: Default::default(),
+            found: false,
+            failed: false,
+        })
+    }
+
+    /// How many of the copies still to list `keep` keeps (each product folder is read once
+    /// more): for a progress bar's total.
+    pub fn total(&self, keep: impl Fn(&PublishedCopy) -> bool) -> usize {
+        self.slugs
+            .as_slice()
+            .iter()
+            .map(|s| {
+                self.list(s)
+                    .map_or(0, |c| c.iter().filter(|c| keep(c)).count())
+            })
+            .sum()
+    }
+
+    /// One product folder's copies, sorted, each checked to be a page of the project.
+    fn list(&self, slug: &str) -> Result<Vec<PublishedCopy>> {
+        let slug_dir = self.dir.join(slug);
+        let mut files: Vec<PathBuf> = std::fs::read_dir(&slug_dir)
+            .map_err(|e| Error::io(&slug_dir, &e))?
             .filter_map(|e| e.ok().map(|e| e.path()))
             .filter(|p| {
                 p.is_file() && matches!(p.extension().and_then(|e| e.to_str()), Some("md" | "txt"))
             })
             .collect();
         files.sort();
-        for path in files {
-            let page = path
-                .file_stem()
-                .map(|s| s.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            project.page(&page).map_err(|e| Error {
-                file: Some(path.clone()),
-                ..e
-            })?;
-            copies.push(PublishedCopy {
-                page,
-                variant: slug.clone(),
-                format: CopyFormat::of(&path),
-                path,
-            });
+        files
+            .into_iter()
+            .map(|path| {
+                let page = path
+                    .file_stem()
+                    .map(|s| s.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                self.project.page(&page).map_err(|e| Error {
+                    file: Some(path.clone()),
+                    ..e
+                })?;
+                Ok(PublishedCopy {
+                    page,
+                    variant: slug.to_string(),
+                    format: CopyFormat::of(&path),
+                    path,
+                })
+            })
+            .collect()
+    }
+}
+
+impl Iterator for DirCopies<'_> {
+    type Item = Result<PublishedCopy>;
+
+    fn next(&mut self) -> Option<Result<PublishedCopy>> {
+        loop {
+            if self.failed {
+                return None;
+            }
+            if let Some(c) = self.current.pop_front() {
+                self.found = true;
+                return Some(Ok(c));
+            }
+            let Some(slug) = self.slugs.next() else {
+                if self.found {
+                    return None;
+                }
+                self.failed = true;
+                return Some(Err(Error::in_file(&self.dir, "no published copies found")
+                    .help(
+                        "lay the folder out like out/: <slug>/<page>.md or <slug>/<page>.txt",
+                    )));
+            };
+            match self.list(&slug) {
+                Ok(copies) => self.current = copies.into(),
+                Err(e) => {
+                    self.failed = true;
+                    return Some(Err(e));
+                }
+            }
         }
     }
-    if copies.is_empty() {
-        return Err(Error::in_file(dir, "no published copies found")
-            .help("lay the folder out like out/: <slug>/<page>.md or <slug>/<page>.txt"));
-    }
-    Ok(copies)
 }
 
 /// Reads a published copy (text, UTF-8, not binary): a regular file of at most `limit` bytes.
@@ -102,6 +182,7 @@ pub fn check_kept(
     progress: Option<&AtomicUsize>,
 ) -> Result<Report> {
     let mut pages = Vec::with_capacity(copies.len());
+    let copies = copies.into_iter().map(Ok);
     check_each(project, renderer, copies, opts, keep_texts, progress, |p| {
         pages.push(p);
         Ok::<_, Error>(())
@@ -114,12 +195,14 @@ pub fn check_kept(
 const BATCH: usize = 512;
 
 /// [`check_kept`] a batch at a time: each copy's report goes to `each`, in copy order, as its
-/// batch is done, so a run holds one batch of reports, not all of them. The first error (in
-/// copy order) stops the run; `each` has then seen only the copies before the failed one.
+/// batch is done, so a run holds one batch of copies and reports, not all of them. `copies`
+/// may be listed as the run goes ([`DirCopies`]): a listing error is an error of that copy.
+/// The first error (in copy order) stops the run; `each` has then seen only the copies
+/// before the failed one.
 pub fn check_each<E: From<Error>>(
     project: &Project,
     renderer: &Renderer<'_>,
-    copies: Vec<PublishedCopy>,
+    copies: impl IntoIterator<Item = Result<PublishedCopy>>,
     opts: &Options,
     keep_texts: bool,
     progress: Option<&AtomicUsize>,
@@ -151,13 +234,25 @@ pub fn check_each<E: From<Error>>(
     let mut copies = copies.into_iter();
     let mut batch = Vec::with_capacity(BATCH);
     loop {
-        batch.extend(copies.by_ref().take(BATCH));
-        if batch.is_empty() {
+        let mut listing_error = None;
+        for c in copies.by_ref().take(BATCH) {
+            match c {
+                Ok(c) => batch.push(c),
+                Err(e) => {
+                    listing_error = Some(e);
+                    break;
+                }
+            }
+        }
+        if batch.is_empty() && listing_error.is_none() {
             return Ok(());
         }
         let done: Vec<Result<PageReport>> = batch.par_drain(..).map(one).collect();
         for page in done {
             each(page?)?;
+        }
+        if let Some(e) = listing_error {
+            return Err(e.into());
         }
     }
 }

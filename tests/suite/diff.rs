@@ -575,8 +575,24 @@ fn a_failure_late_in_a_long_run_prints_no_half_report() {
             out.stdout.len()
         );
     }
-    // Mended, the same run reports every copy.
+    // Mended, but a file in the last product's folder that is no page: the folder is listed
+    // as the run gets to it, and the error is the same as when it was listed first.
     write(&last, format!("# P{}\n\nSome text!\n", n - 1).as_bytes());
+    let stray = format!("pub/v{:03}/notes.md", n - 1);
+    write(&stray, b"# Notes\n");
+    let out = docvar(d)
+        .args(["diff", "-q", "--published", "pub"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains(&stray) && stderr.contains("notes"),
+        "{stderr}"
+    );
+    assert!(out.stdout.is_empty());
+    std::fs::remove_file(d.join(&stray)).unwrap();
+    // Mended, the same run reports every copy.
     let out = docvar(d)
         .args(["diff", "-q", "--published", "pub"])
         .output()
