@@ -2,7 +2,7 @@
 //! all-or-nothing, under a lock, never through a symlink and never outside out/. A manifest
 //! in the folder records what docvar wrote; only its entries are ever removed.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::HashSet;
 use std::fs;
 use std::io::Write;
 use std::path::{Component, Path, PathBuf};
@@ -120,6 +120,31 @@ impl Paths {
         (0..self.len()).map(|i| self.get(i))
     }
 
+    /// `paths` sorted as paths (by component) without repeats.
+    fn sorted(mut paths: Vec<&str>) -> Paths {
+        paths.par_sort_unstable_by(|a, b| Path::new(a).cmp(Path::new(b)));
+        paths.dedup_by(|a, b| Path::new(a) == Path::new(b));
+        let mut out = Paths::with_capacity(paths.len(), paths.iter().map(|p| p.len()).sum());
+        for p in paths {
+            out.push(p);
+        }
+        out
+    }
+
+    /// Whether `path` is one of these paths, which must be [`Paths::sorted`].
+    pub fn contains_sorted(&self, path: &Path) -> bool {
+        let (mut lo, mut hi) = (0, self.len());
+        while lo < hi {
+            let mid = (lo + hi) / 2;
+            match self.get(mid).cmp(path) {
+                std::cmp::Ordering::Less => lo = mid + 1,
+                std::cmp::Ordering::Greater => hi = mid,
+                std::cmp::Ordering::Equal => return true,
+            }
+        }
+        false
+    }
+
     /// The paths of `planned`; a path that is not UTF-8 (docvar's never are) is an error.
     fn of(planned: &[Planned]) -> Result<Paths> {
         let mut paths = Paths::default();
@@ -146,8 +171,9 @@ impl<'a> IntoIterator for &'a Paths {
 /// this version reads the path and keeps nothing else.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Manifest {
-    /// Paths relative to the output folder.
-    pub files: BTreeSet<PathBuf>,
+    /// Paths relative to the output folder, sorted (one buffer: an estate's manifest has
+    /// a line per page).
+    pub files: Paths,
 }
 
 impl Manifest {
@@ -165,27 +191,29 @@ impl Manifest {
     /// Parses manifest text read from `path`; an entry that is not a plain relative path is
     /// an error (it could name a file outside the folder).
     pub fn parse(path: &Path, text: &str) -> Result<Manifest> {
-        let mut files = BTreeSet::new();
+        let mut files = Vec::new();
         for (i, line) in text.lines().enumerate() {
             if line.starts_with('#') || line.trim().is_empty() {
                 continue;
             }
-            let rel = PathBuf::from(line.split('\t').next().unwrap_or(""));
-            if !is_inside(&rel) {
+            let rel = line.split('\t').next().unwrap_or("");
+            if !is_inside(Path::new(rel)) {
                 return Err(Error::in_file(path, format!("entry {rel:?} is not a path inside the folder"))
                     .at(i + 1, None)
                     .help("delete the manifest's bad line, or the manifest and the files docvar wrote, and run `docvar generate`"));
             }
-            files.insert(rel);
+            files.push(rel);
         }
-        Ok(Manifest { files })
+        Ok(Manifest {
+            files: Paths::sorted(files),
+        })
     }
 
     /// The manifest's text.
     pub fn render(&self) -> String {
         let mut out = Vec::new();
         // Writing to a Vec cannot fail.
-        let _ = Manifest::write_to(&mut out, self.files.iter().map(PathBuf::as_path));
+        let _ = Manifest::write_to(&mut out, self.files.iter());
         String::from_utf8_lossy(&out).into_owned()
     }
 
@@ -237,8 +265,7 @@ impl Ownership {
             .manifest
             .iter()
             .flat_map(|m| m.files.iter())
-            .chain(&self.adopted)
-            .map(PathBuf::as_path)
+            .chain(self.adopted.iter().map(PathBuf::as_path))
             // An entry whose file is gone (moved by rename, deleted by hand) is dropped.
             .filter(|f| {
                 files.binary_search(f).is_err() && fs::symlink_metadata(out.join(f)).is_ok()
@@ -256,12 +283,9 @@ impl Ownership {
     /// Whether the run's manifest (`next`, from [`Ownership::next_files`]) differs from the
     /// one found.
     fn manifest_changes(&self, next: &[&Path]) -> bool {
-        self.manifest.as_ref().is_none_or(|m| {
-            !m.files
-                .iter()
-                .map(PathBuf::as_path)
-                .eq(next.iter().copied())
-        })
+        self.manifest
+            .as_ref()
+            .is_none_or(|m| !m.files.iter().eq(next.iter().copied()))
     }
 }
 
@@ -292,8 +316,12 @@ pub fn ownership_for(
     let wanted = |rel: &Path| wanted.binary_search(&rel).is_ok();
     let is_known = |rel: &Path| wanted(rel) || known.is_some_and(|k| k(rel));
     let mut own = Ownership::default();
-    for rel in existing(out)? {
-        let listed = manifest.as_ref().is_some_and(|m| m.files.contains(&rel));
+    // Classified as the folder is walked: an up-to-date folder's files are all planned and
+    // listed, and none of them is held.
+    scan(out, &mut |rel| {
+        let listed = manifest
+            .as_ref()
+            .is_some_and(|m| m.files.contains_sorted(&rel));
         if listed {
             if !wanted(&rel) && scope.is_none_or(|f| f(&rel)) {
                 own.stale.push(rel);
@@ -303,7 +331,10 @@ pub fn ownership_for(
         } else {
             own.foreign.push(rel);
         }
-    }
+    })?;
+    own.stale.sort_unstable();
+    own.adopted.sort_unstable();
+    own.foreign.sort_unstable();
     own.manifest = manifest;
     Ok(own)
 }
@@ -388,13 +419,9 @@ fn check_out_dir(out: &Path) -> Result<()> {
 }
 
 /// Every regular file under `out`, relative to it (hidden files such as the lock skipped).
-fn existing(out: &Path) -> Result<BTreeSet<PathBuf>> {
-    Ok(scan(out)?.0)
-}
-
-/// Files under `out`, and temp files a killed run left behind.
-fn scan(out: &Path) -> Result<(BTreeSet<PathBuf>, Vec<PathBuf>)> {
-    let mut found = BTreeSet::new();
+/// Walks the files under `out`, handing each (relative to it) to `found`; returns the temp
+/// files a killed run left behind.
+fn scan(out: &Path, found: &mut dyn FnMut(PathBuf)) -> Result<Vec<PathBuf>> {
     let mut litter = Vec::new();
     let mut stack = vec![PathBuf::new()];
     while let Some(rel) = stack.pop() {
@@ -418,11 +445,11 @@ fn scan(out: &Path) -> Result<(BTreeSet<PathBuf>, Vec<PathBuf>)> {
             if ty.is_dir() {
                 stack.push(child);
             } else {
-                found.insert(child);
+                found(child);
             }
         }
     }
-    Ok((found, litter))
+    Ok(litter)
 }
 
 /// Files in out/ that differ from `planned`. `scope` limits extra-file detection to files a
@@ -615,7 +642,11 @@ pub fn write(
     progress: Option<&AtomicUsize>,
 ) -> Result<Written> {
     let manifest = Manifest::load(out)?;
-    let listed = |rel: &PathBuf| manifest.as_ref().is_some_and(|m| m.files.contains(rel));
+    let listed = |rel: &PathBuf| {
+        manifest
+            .as_ref()
+            .is_some_and(|m| m.files.contains_sorted(rel))
+    };
     let own = Ownership {
         stale: remove.iter().filter(|r| listed(r)).cloned().collect(),
         manifest,
@@ -680,13 +711,13 @@ pub fn write_rendered(
         }
     }
     // Every removal is checked (an entry of the manifest, inside, no link) before any write.
-    let listed: HashSet<&Path> = own
-        .manifest
-        .iter()
-        .flat_map(|m| m.files.iter().map(PathBuf::as_path))
-        .collect();
+    let listed = |rel: &Path| {
+        own.manifest
+            .as_ref()
+            .is_some_and(|m| m.files.contains_sorted(rel))
+    };
     for rel in &own.stale {
-        if !listed.contains(rel.as_path()) || !is_inside(rel) {
+        if !listed(rel) || !is_inside(rel) {
             return fail(Error::in_file(
                 out.join(rel),
                 "docvar did not write this file; it is never removed",
@@ -732,45 +763,59 @@ fn write_locked(
     let none = AtomicUsize::new(0);
     let done = progress.unwrap_or(&none);
     // Temp files a killed run left behind are ours to remove, now that we hold the lock.
-    for rel in scan(out)?.1 {
+    for rel in scan(out, &mut drop)? {
         let path = out.join(&rel);
         fs::remove_file(&path).map_err(|e| Error::io(&path, &e))?;
     }
     let mut result = Written::default();
-    // What is at each path now (in parallel): a file's length, or `Err(())` for a refusal,
-    // worked out again below so that only a few bytes per page are held.
-    let found: Vec<std::result::Result<Option<u64>, ()>> = (0..rels.len())
+    // What is at each path now (in parallel): a file's length, `ABSENT`, or `REFUSED` (the
+    // refusal is worked out again below): eight bytes a file.
+    const ABSENT: u64 = u64::MAX;
+    const REFUSED: u64 = u64::MAX - 1;
+    let existing: Vec<u64> = (0..rels.len())
         .into_par_iter()
-        .map(|i| at_path(out, rels.get(i)).map_err(drop))
+        .map(|i| match at_path(out, rels.get(i)) {
+            Ok(Some(len)) => len.min(REFUSED - 1),
+            Ok(None) => ABSENT,
+            Err(_) => REFUSED,
+        })
         .collect();
     // In order, as a one-by-one write would meet them: the file's own refusal, then its folder
     // (never a link, even for a file left unchanged). Folders are made only once every file
-    // has passed, so a refusal leaves no new folder behind.
-    let mut existing = Vec::with_capacity(rels.len());
-    let mut seen: HashSet<PathBuf> = HashSet::new();
-    let mut to_make: Vec<PathBuf> = Vec::new();
-    for (rel, f) in rels.iter().zip(found) {
-        existing.push(match f {
-            Ok(len) => len,
-            Err(()) => at_path(out, rel)?,
-        });
-        let path = out.join(rel);
-        let dir = path.parent().unwrap_or(out);
-        if seen.insert(dir.to_path_buf()) {
-            fsguard::refuse_links(out, dir).map_err(|e| Error {
-                message: "is a symlink; docvar never writes through links".into(),
-                help: Some("remove the link and run again".into()),
-                ..e
-            })?;
-            if fs::symlink_metadata(dir).is_err() {
-                to_make.push(dir.to_path_buf());
-            }
+    // has passed, so a refusal leaves no new folder behind. A folder is looked at when it
+    // differs from the previous file's (paths come a product folder at a time); a folder to
+    // make is kept as the index of its first file, not as a path.
+    let dir_of = |rel: &Path| match rel.parent() {
+        Some(d) if !d.as_os_str().is_empty() => out.join(d),
+        _ => out.to_path_buf(),
+    };
+    let mut to_make: Vec<usize> = Vec::new();
+    let mut last_dir: Option<&Path> = None;
+    for (i, rel) in rels.iter().enumerate() {
+        if existing[i] == REFUSED {
+            at_path(out, rel)?;
+        }
+        let dir_rel = rel.parent().unwrap_or(Path::new(""));
+        if last_dir == Some(dir_rel) {
+            continue;
+        }
+        last_dir = Some(dir_rel);
+        let dir = dir_of(rel);
+        fsguard::refuse_links(out, &dir).map_err(|e| Error {
+            message: "is a symlink; docvar never writes through links".into(),
+            help: Some("remove the link and run again".into()),
+            ..e
+        })?;
+        if fs::symlink_metadata(&dir).is_err() {
+            to_make.push(i);
         }
     }
-    drop(seen);
-    for dir in to_make {
-        fsguard::create_dir_all(out, &dir)?;
-        made.push(dir);
+    for i in to_make {
+        let dir = dir_of(rels.get(i));
+        if fs::symlink_metadata(&dir).is_err() {
+            fsguard::create_dir_all(out, &dir)?;
+            made.push(dir);
+        }
     }
     // A planned file's index, found by binary search over the paths' bytes: 4 bytes a file
     // where a hash map took 40.
@@ -818,8 +863,8 @@ fn write_locked(
         })?;
         let path = out.join(&p.rel);
         let len = p.bytes.len() as u64;
-        let same = existing[i] == Some(len)
-            && fsguard::read_regular(&path, len).is_ok_and(|b| b == p.bytes);
+        let same =
+            existing[i] == len && fsguard::read_regular(&path, len).is_ok_and(|b| b == p.bytes);
         if same {
             state[i].store(UNCHANGED, Ordering::Relaxed);
             done.fetch_add(1, Ordering::Relaxed);

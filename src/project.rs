@@ -361,7 +361,9 @@ impl Project {
         // Read and parsed in parallel (an estate has thousands); checked in file order, so
         // the error reported is the first file's, as a one-by-one load would find it.
         let limit = project.config.max_file_size;
-        let parsed: Vec<Result<(Variant, Vec<String>)>> = files
+        // A lean load keeps the names the variants define in one set, not a list per file.
+        let defined = std::sync::Mutex::new(std::collections::BTreeSet::new());
+        let parsed: Vec<Result<Variant>> = files
             .par_iter()
             .map(|path| {
                 let v = load_variant(path, &project.pages, extra_page, limit)?;
@@ -371,34 +373,64 @@ impl Project {
                     }
                 }
                 Ok(if lean {
-                    let names = v.defined().map(str::to_string).collect();
-                    (v.lean(), names)
+                    let mut names = defined.lock().unwrap_or_else(|p| p.into_inner());
+                    for n in v.defined() {
+                        if !names.contains(n) {
+                            names.insert(n.to_string());
+                        }
+                    }
+                    v.lean()
                 } else {
-                    (v, Vec::new())
+                    v
                 })
             })
             .collect();
-        let mut slugs: std::collections::HashMap<String, usize> = Default::default();
-        for (v, path) in parsed.into_iter().zip(&files) {
-            let (v, names) = v?;
-            if let Some(defined) = &mut project.lean {
-                defined.extend(names);
-            }
-            if let Some(&other) = slugs.get(&v.slug) {
-                return Err(Error::in_file(
-                    path,
-                    format!(
-                        "variant slug {:?} is also used by {}",
-                        v.slug,
-                        project.variants[other].path.display()
-                    ),
-                )
-                .help("give each variant its own slug"));
-            }
-            slugs.insert(v.slug.clone(), project.variants.len());
-            project.variants.push(v);
+        if let Some(d) = &mut project.lean {
+            *d = defined.into_inner().unwrap_or_else(|p| p.into_inner());
         }
-        drop(slugs);
+        project.variants.reserve_exact(parsed.len());
+        // The files before the first that fails; a slug they share is reported first.
+        let mut failed = None;
+        for v in parsed {
+            match v {
+                Ok(v) => project.variants.push(v),
+                Err(e) => {
+                    failed = Some(e);
+                    break;
+                }
+            }
+        }
+        // Two files with one slug: the later one (in file order) is the error, naming the
+        // earlier; of several such pairs, the one a one-by-one load meets first. Found by
+        // sorting indices (4 bytes a variant), not with a map of every slug.
+        let variants = &project.variants;
+        let mut order: Vec<u32> = (0..variants.len() as u32).collect();
+        order.par_sort_unstable_by(|&a, &b| {
+            variants[a as usize]
+                .slug
+                .cmp(&variants[b as usize].slug)
+                .then(a.cmp(&b))
+        });
+        let duplicate = order
+            .windows(2)
+            .filter(|w| variants[w[0] as usize].slug == variants[w[1] as usize].slug)
+            .min_by_key(|w| w[1]);
+        if let Some(&[first, later]) = duplicate {
+            let (first, later) = (&variants[first as usize], &variants[later as usize]);
+            return Err(Error::in_file(
+                &later.path,
+                format!(
+                    "variant slug {:?} is also used by {}",
+                    later.slug,
+                    first.path.display()
+                ),
+            )
+            .help("give each variant its own slug"));
+        }
+        drop(order);
+        if let Some(e) = failed {
+            return Err(e);
+        }
         if project.variants.is_empty() && extra_page.is_none() {
             return Err(Error::in_file(&variants_dir, "no variant files found")
                 .help("add variants/<slug>.toml with a [vars] table"));
