@@ -18,6 +18,7 @@ use docvar::generate;
 use docvar::output;
 use docvar::project::Project;
 use docvar::render::Renderer;
+use docvar::report::{self, Format};
 use docvar::Document;
 
 fn main() {
@@ -214,5 +215,29 @@ fn diff_declared(bencher: Bencher, keep_texts: bool) {
     bencher.bench_local(|| {
         drift::check_kept(&project, &renderer, copies.clone(), &opts, keep_texts, None)
             .expect("copies check")
+    });
+}
+
+/// `docvar diff` as it runs for the formats that print a copy at a time: the declared copies
+/// checked in batches, each copy's report printed and dropped (`human`, `json`).
+#[divan::bench(args = [Format::Human, Format::Json])]
+fn diff_streamed(bencher: Bencher, format: Format) {
+    let project = project();
+    let renderer = Renderer::new(&project).expect("templates compile");
+    let copies = drift::declared_copies(&project);
+    let opts = Options::default();
+    let print = report::Options::default();
+    bencher.bench_local(|| {
+        let mut out = Vec::new();
+        let mut stream = report::Stream::new(format, &print, &mut out).expect("starts");
+        let copies = copies.iter().cloned().map(Ok);
+        drift::check_each(&project, &renderer, copies, &opts, false, None, |p| {
+            stream
+                .page(&p, None)
+                .map_err(|e| docvar::Error::msg(e.to_string()))
+        })
+        .expect("copies check");
+        stream.finish(None).expect("ends");
+        out
     });
 }
