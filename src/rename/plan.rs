@@ -194,6 +194,7 @@ pub fn plan(project: &Project, req: &Request) -> Result<Plan> {
             ))
             .help("pick another slug"));
         }
+        slug_tests(project, &old_slug, &new_slug)?;
         if doc.contains_key("slug") {
             doc["slug"] = toml_edit::value(new_slug.as_str());
         }
@@ -255,6 +256,32 @@ pub fn plan(project: &Project, req: &Request) -> Result<Plan> {
         redirects,
         left_out,
     })
+}
+
+/// Refuses a new slug while a template or partial tests the old one (`{{#if (eq slug
+/// "appliance")}}`, as `infer --exact` and `promote` write them): after the rename the test
+/// would no longer match and that product would silently get the other branch's text.
+fn slug_tests(project: &Project, old: &str, new: &str) -> Result<()> {
+    let quoted = [format!("\"{old}\""), format!("'{old}'")];
+    for t in project.pages.iter().chain(&project.partials) {
+        for (i, line) in t.source.lines().enumerate() {
+            let Some(at) = quoted.iter().filter_map(|q| line.find(q.as_str())).min() else {
+                continue;
+            };
+            // Only inside a tag: the last `{{` before it is not closed yet.
+            let before = &line[..at];
+            let open = before.rfind("{{");
+            if open.is_some_and(|o| !before[o..].contains("}}")) {
+                return Err(Error::in_file(
+                    &t.path,
+                    format!("tests the slug {old:?}; renamed to {new:?}, that test would no longer match and the product would get another branch's text"),
+                )
+                .at(i + 1, Some(at + 1))
+                .help(format!("replace \"{old}\" with \"{new}\" there, then run the rename again (both in one commit); or keep the slug")));
+            }
+        }
+    }
+    Ok(())
 }
 
 pub(super) fn unresolved_error(variant: &Variant, old: &str, list: &[Unresolved]) -> Error {

@@ -499,3 +499,41 @@ fn existing_redirect_list_with_other_content_is_refused() {
         "error: redirects/psaas-appliance-to-edge.csv: exists already with other redirects",
     );
 }
+
+/// A template that tests the old slug (as `infer --exact` and `promote` write them) would stop
+/// matching after a slug change, and that product would silently get another branch's text:
+/// the rename is refused, naming the line, until the template tests the new slug.
+#[test]
+fn a_template_testing_the_old_slug_stops_a_slug_change() {
+    let dir = project_copy();
+    let d = dir.path();
+    let template = d.join("templates/roles-and-responsibilities.md.hbs");
+    let text = std::fs::read_to_string(&template).unwrap();
+    let branch = "{{#if (eq slug \"appliance\")}}\nOnly this product says this.\n{{/if}}\n";
+    std::fs::write(&template, format!("{text}{branch}")).unwrap();
+    docvar(d).arg("generate").assert().code(0);
+    let line = text.lines().count() + 1;
+    let err = refused(
+        d,
+        &["rename", "appliance", "--slug", "edge-box"],
+        &format!("error: templates/roles-and-responsibilities.md.hbs:{line}:"),
+    );
+    assert!(err.contains("tests the slug \"appliance\""), "{err}");
+    assert!(
+        err.contains("replace \"appliance\" with \"edge-box\""),
+        "{err}"
+    );
+    // Tested as the new slug, the rename goes through and the product keeps its text.
+    std::fs::write(
+        &template,
+        format!("{text}{}", branch.replace("appliance", "edge-box")),
+    )
+    .unwrap();
+    docvar(d)
+        .args(["rename", "appliance", "--slug", "edge-box"])
+        .assert()
+        .code(0);
+    let page =
+        std::fs::read_to_string(d.join("out/edge-box/roles-and-responsibilities.md")).unwrap();
+    assert!(page.contains("Only this product says this."), "{page}");
+}
