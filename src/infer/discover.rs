@@ -354,7 +354,9 @@ pub(super) fn discover(
         // The slugs or the products' names are a variable even where they occur once
         // (`section: x`, `the Private Cloud dashboard`).
         .filter(|(t, (c, _))| {
-            (*c >= min_uses(t) || slugs_or_names(t, slugs)) && plain_values(t) && !case_only(t)
+            (*c >= min_uses(t) || slugs_or_names(t, slugs) || names_a_product(t, slugs))
+                && plain_values(t)
+                && !case_only(t)
         })
         .map(|(t, (c, first))| (t.clone(), c, first))
         .collect();
@@ -400,6 +402,40 @@ pub(super) fn discover(
     }
     cands.sort_by(|a, b| b.1.cmp(&a.1).then(a.2.cmp(&b.2)));
     cands.into_iter().map(|c| c.0).collect()
+}
+
+/// Whether one copy's value is the product name its slug spells (`Private SaaS` for
+/// `private-saas`), no copy's is another product's, and every value is a name (capitalised
+/// words): the products' names where the others are not spelled by their slugs (`PSaaS
+/// Appliance` for `appliance`), even once.
+fn names_a_product(t: &[String], slugs: &[String]) -> bool {
+    let words = |s: &str| -> Vec<String> {
+        s.split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .map(str::to_lowercase)
+            .collect()
+    };
+    // A sentence's start (`The PSaaS Appliance`) is not a name.
+    let name = |v: &String| {
+        !v.is_empty()
+            && !matches!(v.split(' ').next(), Some("The" | "A" | "An"))
+            && v.split(' ')
+                .all(|w| w.starts_with(|c: char| c.is_uppercase() || c.is_ascii_digit()))
+            && v.chars().all(|c| c.is_alphanumeric() || c == ' ')
+    };
+    // Another product's name in a copy (`Appliance` in the `psaas-appliance` copy) is that
+    // copy's edit, not its product's name.
+    let anothers = |i: usize| {
+        slugs
+            .iter()
+            .enumerate()
+            .any(|(j, s)| j != i && words(&t[i]) == words(s) && words(&t[i]) != words(&slugs[i]))
+    };
+    t.len() == slugs.len()
+        && t.iter().all(name)
+        && t.iter().any(|v| *v != t[0])
+        && t.iter().zip(slugs).any(|(v, s)| words(v) == words(s))
+        && !(0..t.len()).any(anothers)
 }
 
 /// Whether `part` is `whole` without words all of `whole`'s values share at one end: the

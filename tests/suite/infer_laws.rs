@@ -625,3 +625,31 @@ fn names_that_share_a_word_are_whole_names() {
     assert_eq!(r.variables[0].values, ["One SaaS", "Private SaaS"]);
     assert!(r.drift.is_empty(), "{:#?}", r.drift);
 }
+
+#[test]
+fn a_product_name_found_once_is_a_variable_when_a_slug_spells_one_of_its_values() {
+    // Issue 16, class 6: `Private SaaS` is what the `private-saas` slug spells, so the value
+    // set is the products' names even where it occurs once and the other slugs spell
+    // nothing (`appliance` and `customer-hosted` are both the `PSaaS Appliance`).
+    let page = |p: &str| {
+        format!("# Disabling Sign-Ups\n\nDisabling sign-ups keeps strangers out of your {p}. Invite co-administrators by hand.\n")
+    };
+    let copies = [
+        ("appliance".to_string(), page("PSaaS Appliance")),
+        ("customer-hosted".to_string(), page("PSaaS Appliance")),
+        ("private-saas".to_string(), page("Private SaaS")),
+    ];
+    check_laws(&copies);
+    let r = infer::infer("p", &copies, false).unwrap();
+    assert_eq!(r.variables.len(), 1, "{}", r.template);
+    assert_eq!(r.variables[0].name, "product");
+    assert!(r.drift.is_empty(), "{:#?}", r.drift);
+    // But another product's name in one copy is that copy's edit, not its name.
+    let copies = [
+        ("appliance".to_string(), page("Appliance")),
+        ("psaas-appliance".to_string(), page("Appliance")),
+        ("private-saas".to_string(), page("Private SaaS")),
+    ];
+    let r = infer::infer("p", &copies, false).unwrap();
+    assert!(r.variables.is_empty(), "{:?}\n{}", r.variables, r.template);
+}
