@@ -276,12 +276,6 @@ pub(super) fn min_uses(t: &[String]) -> usize {
 /// it too (`appliance` in a `customer-hosted` copy that kept the appliance section); a name may
 /// not (`Appliance` in a `psaas-appliance` copy is one copy's edit).
 pub(super) fn slugs_or_names(t: &[String], slugs: &[String]) -> bool {
-    let words = |s: &str| -> Vec<String> {
-        s.split(|c: char| !c.is_alphanumeric())
-            .filter(|w| !w.is_empty())
-            .map(str::to_lowercase)
-            .collect()
-    };
     // Words and the separators a slug or a name has, nothing else (`Cloud.` is a sentence's end).
     let name_like = |v: &String| {
         v.chars()
@@ -404,17 +398,19 @@ pub(super) fn discover(
     cands.into_iter().map(|c| c.0).collect()
 }
 
+/// A slug's or a name's words, lower case: `private-saas` and `Private SaaS` spell the same.
+fn words(s: &str) -> Vec<String> {
+    s.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect()
+}
+
 /// Whether one copy's value is the product name its slug spells (`Private SaaS` for
 /// `private-saas`), no copy's is another product's, and every value is a name (capitalised
 /// words): the products' names where the others are not spelled by their slugs (`PSaaS
 /// Appliance` for `appliance`), even once.
 fn names_a_product(t: &[String], slugs: &[String]) -> bool {
-    let words = |s: &str| -> Vec<String> {
-        s.split(|c: char| !c.is_alphanumeric())
-            .filter(|w| !w.is_empty())
-            .map(str::to_lowercase)
-            .collect()
-    };
     // A sentence's start (`The PSaaS Appliance`) is not a name.
     let name = |v: &String| {
         !v.is_empty()
