@@ -175,19 +175,26 @@ pub fn run(root: &Path, args: Args, stdout: &mut dyn Write) -> Result<ExitCode> 
         links: report::Links::from_env(),
     };
     let mut spool = tempfile::spooled_tempfile(SPOOL_BYTES);
+    // Writing to the spool fails only where it spills to the temporary folder: say so, not
+    // "cannot write to stdout".
+    let spilled = |e: io::Error| {
+        Error::msg(format!(
+            "cannot hold the report in a temporary file in {}: {e}",
+            std::env::temp_dir().display()
+        ))
+        .help("set TMPDIR to a writable folder with room for the report")
+    };
     // Printers write a line at a time; once spilled, the spool is an unbuffered file.
     let mut buffered = io::BufWriter::with_capacity(64 << 10, &mut spool);
-    let mut stream = report::Stream::new(args.format, &opts, &mut buffered)?;
+    let mut stream = report::Stream::new(args.format, &opts, &mut buffered).map_err(spilled)?;
     check(root, &args, |page| {
         let accepted = matcher.as_mut().map(|m| m.page(&page));
-        Ok(stream.page(&page, accepted.as_deref())?)
+        Ok(stream.page(&page, accepted.as_deref()).map_err(spilled)?)
     })?;
     let stale = matcher.map(|m| m.stale());
-    let summary = stream.finish(stale.as_deref())?;
-    buffered
-        .into_inner()
-        .map_err(io::IntoInnerError::into_error)?;
-    spool.seek(SeekFrom::Start(0))?;
+    let summary = stream.finish(stale.as_deref()).map_err(spilled)?;
+    buffered.into_inner().map_err(|e| spilled(e.into_error()))?;
+    spool.seek(SeekFrom::Start(0)).map_err(spilled)?;
     io::copy(&mut spool, stdout)?;
     // Drift a baseline does not accept.
     Ok(if summary.hunks > summary.accepted {

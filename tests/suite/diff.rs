@@ -605,3 +605,65 @@ fn a_failure_late_in_a_long_run_prints_no_half_report() {
         &stdout[stdout.len().saturating_sub(300)..]
     );
 }
+
+#[test]
+fn a_report_that_cannot_spill_to_the_temporary_folder_is_an_error_that_says_so() {
+    // Past 4 MB the report waits in an unnamed temporary file until every copy is checked.
+    // With no usable temporary folder that is exit 2 naming it, not "cannot write to stdout",
+    // and stdout gets nothing.
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let write = |rel: &str, text: &str| {
+        let p = d.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    };
+    write("docvar.toml", "");
+    let line = |i: usize, w: &str| {
+        format!("Line {i} says {w} about the product in many more words than it needs.\n")
+    };
+    let body = |w: &str| (0..100).map(|i| line(i, w)).collect::<String>();
+    write(
+        "templates/page.md.hbs",
+        &format!("# {{{{product}}}}\n\n{}", body("this")),
+    );
+    for i in 0..120 {
+        write(
+            &format!("variants/v{i:03}.toml"),
+            &format!("[vars]\nproduct = \"P{i}\"\n"),
+        );
+        write(
+            &format!("pub/v{i:03}/page.md"),
+            &format!("# P{i}\n\n{}", body("that")),
+        );
+    }
+    let out = docvar(d)
+        .env("TMPDIR", d.join("no-such-folder"))
+        .args(["diff", "-q", "--published", "pub", "--format", "json"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("cannot hold the report in a temporary file in")
+            && stderr.contains("no-such-folder")
+            && stderr.contains("set TMPDIR"),
+        "{stderr}"
+    );
+    assert!(out.stdout.is_empty());
+    // With the folder there, the same run prints the whole report.
+    std::fs::create_dir(d.join("no-such-folder")).unwrap();
+    let out = docvar(d)
+        .env("TMPDIR", d.join("no-such-folder"))
+        .args(["diff", "-q", "--published", "pub", "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        out.stdout.len() > 4 << 20,
+        "{} bytes: no spill tested",
+        out.stdout.len()
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["summary"]["pages"], 120);
+}
