@@ -191,8 +191,10 @@ pub fn check_kept(
 }
 
 /// Copies checked at a time: enough to keep every core busy, few enough that a batch's
-/// reports stay small.
+/// reports stay small. A report that keeps its copy's texts (three whole pages) comes in
+/// smaller batches.
 const BATCH: usize = 512;
+const BATCH_WITH_TEXTS: usize = 32;
 
 /// [`check_kept`] a batch at a time: each copy's report goes to `each`, in copy order, as its
 /// batch is done, so a run holds one batch of copies and reports, not all of them. `copies`
@@ -232,10 +234,11 @@ pub fn check_each<E: From<Error>>(
         Ok(page)
     };
     let mut copies = copies.into_iter();
-    let mut batch = Vec::with_capacity(BATCH);
+    let size = if keep_texts { BATCH_WITH_TEXTS } else { BATCH };
+    let mut batch = Vec::with_capacity(size);
     loop {
         let mut listing_error = None;
-        for c in copies.by_ref().take(BATCH) {
+        for c in copies.by_ref().take(size) {
             match c {
                 Ok(c) => batch.push(c),
                 Err(e) => {
