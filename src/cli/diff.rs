@@ -93,7 +93,10 @@ pub fn selected_copies(
     if let Some(v) = &copies.variant {
         project.variant(v)?;
     }
-    self::copies(project, &Args::quiet(copies))
+    let args = Args::quiet(copies);
+    let listed = listing(project, &args)?.0;
+    let copies = listed.collect::<docvar::Result<Vec<_>>>()?;
+    Ok(copies)
 }
 
 /// The project and the drift report of the copies `args` selects.
@@ -253,51 +256,13 @@ fn run_collected(root: &Path, args: Args, stdout: &mut dyn Write) -> Result<Exit
     })
 }
 
-/// The copies to check as [`copies`] selects them, a `--published` folder listed as the run
-/// goes; and how many there are when a progress bar needs the total.
-#[allow(clippy::type_complexity)]
-fn listing<'a>(
-    project: &'a Project,
-    args: &'a Args,
-) -> Result<(
-    Box<dyn Iterator<Item = docvar::Result<drift::PublishedCopy>> + 'a>,
-    usize,
-)> {
-    let Some(dir) = args
-        .published
-        .as_ref()
-        .filter(|_| args.copies.files.is_empty())
-    else {
-        let copies = copies(project, args)?;
-        let total = copies.len();
-        return Ok((Box::new(copies.into_iter().map(Ok)), total));
-    };
-    let listed = drift::DirCopies::new(project, dir)?;
-    let wanted = |c: &drift::PublishedCopy| {
-        args.copies.page.as_ref().is_none_or(|p| *p == c.page)
-            && args.copies.variant.as_ref().is_none_or(|v| *v == c.variant)
-    };
-    let total = if docvar::Progress::draws(!args.quiet) {
-        listed.total(wanted)
-    } else {
-        0
-    };
-    let as_text = args.as_format == Some(CopyFormat::Text);
-    let copies = listed
-        .filter(move |c| c.as_ref().map_or(true, wanted))
-        .map(move |c| {
-            c.map(|mut c| {
-                if as_text {
-                    c.format = CopyFormat::Text;
-                }
-                c
-            })
-        });
-    Ok((Box::new(copies), total))
-}
+/// The copies a run lists as it goes.
+type Listed<'a> = Box<dyn Iterator<Item = docvar::Result<drift::PublishedCopy>> + 'a>;
 
-/// The copies to check: the FILEs given, a `--published` folder, or the declared ones.
-fn copies(project: &Project, args: &Args) -> Result<Vec<drift::PublishedCopy>> {
+/// The copies to check: the FILEs given, a `--published` folder (listed a product folder at a
+/// time, as the run gets to it), or the declared ones; and how many there are when a progress
+/// bar draws (a folder is then listed once more to count them).
+fn listing<'a>(project: &'a Project, args: &'a Args) -> Result<(Listed<'a>, usize)> {
     let wanted = |c: &drift::PublishedCopy| {
         args.copies.page.as_ref().is_none_or(|p| *p == c.page)
             && args.copies.variant.as_ref().is_none_or(|v| *v == c.variant)
@@ -332,14 +297,27 @@ fn copies(project: &Project, args: &Args) -> Result<Vec<drift::PublishedCopy>> {
                 format: args.as_format.unwrap_or_else(|| CopyFormat::of(f)),
             });
         }
-        Ok(copies)
+        let total = copies.len();
+        Ok((Box::new(copies.into_iter().map(Ok)), total))
     } else if let Some(dir) = &args.published {
-        let mut copies = drift::copies_in_dir(project, dir)?;
-        copies.retain(|c| wanted(c));
-        if let Some(CopyFormat::Text) = args.as_format {
-            copies.iter_mut().for_each(|c| c.format = CopyFormat::Text);
-        }
-        Ok(copies)
+        let listed = drift::DirCopies::new(project, dir)?;
+        let total = if docvar::Progress::draws(!args.quiet) {
+            listed.total(wanted)
+        } else {
+            0
+        };
+        let as_text = args.as_format == Some(CopyFormat::Text);
+        let copies = listed
+            .filter(move |c| c.as_ref().map_or(true, wanted))
+            .map(move |c| {
+                c.map(|mut c| {
+                    if as_text {
+                        c.format = CopyFormat::Text;
+                    }
+                    c
+                })
+            });
+        Ok((Box::new(copies), total))
     } else {
         let mut copies = drift::declared_copies(project);
         copies.retain(|c| wanted(c));
@@ -351,6 +329,7 @@ fn copies(project: &Project, args: &Args) -> Result<Vec<drift::PublishedCopy>> {
             })
                 .help("list them in the variant files ([pages.<page>] published = [...]), or pass FILEs or --published DIR").into());
         }
-        Ok(copies)
+        let total = copies.len();
+        Ok((Box::new(copies.into_iter().map(Ok)), total))
     }
 }

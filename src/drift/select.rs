@@ -20,11 +20,6 @@ pub fn declared_copies(project: &Project) -> Vec<PublishedCopy> {
     copies
 }
 
-/// Every copy in a folder laid out like out/: `DIR/<slug>/<page>.md` or `.txt`, in order.
-pub fn copies_in_dir(project: &Project, dir: &Path) -> Result<Vec<PublishedCopy>> {
-    DirCopies::new(project, dir)?.collect()
-}
-
 /// The copies of a folder laid out like out/, listed a product folder at a time as they are
 /// checked: a run over an estate holds the products' folder names, not every copy's path.
 /// Every product folder is checked to be a variant when the listing starts; a file that is
