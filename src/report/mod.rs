@@ -222,20 +222,18 @@ impl<'w> Stream<'w> {
     pub fn page(&mut self, p: &PageReport, accepted: Option<&[bool]>) -> io::Result<()> {
         let first = self.summary.pages == 0;
         let n_accepted = accepted.map_or(0, |a| a.iter().filter(|a| **a).count());
-        count(&mut self.summary, p);
+        count(&mut self.summary, p, 0);
         self.summary.accepted += n_accepted;
-        let view;
-        let shown = match accepted {
-            Some(acc) if n_accepted > 0 => {
-                view = p.without(acc);
-                &view
-            }
-            _ => p,
+        count(&mut self.shown, p, n_accepted);
+        // The copy without its accepted hunks, for the formats that leave them out (a clone
+        // only when the baseline accepts some).
+        let shown = || match accepted {
+            Some(acc) if n_accepted > 0 => std::borrow::Cow::Owned(p.without(acc)),
+            _ => std::borrow::Cow::Borrowed(p),
         };
-        count(&mut self.shown, shown);
         match self.format {
             Format::Human => {
-                human::page(shown, self.opts.color, self.out)?;
+                human::page(&shown(), self.opts.color, self.out)?;
                 if let Some(acc) = accepted {
                     self.accepted.extend(accepted_lines(p, acc));
                 }
@@ -243,8 +241,8 @@ impl<'w> Stream<'w> {
             }
             Format::Unified => self.out.write_all(unified::page(p).as_bytes()),
             Format::Json => json::page(p, accepted, first, self.out),
-            Format::Github => github::page(shown, self.out),
-            Format::Rdjsonl => rdjsonl::page(shown, &self.opts, self.out),
+            Format::Github => github::page(&shown(), self.out),
+            Format::Rdjsonl => rdjsonl::page(&shown(), &self.opts, self.out),
             Format::Markdown | Format::Html | Format::Sarif => {
                 unreachable!("{:?} does not stream", self.format)
             }
@@ -270,14 +268,17 @@ impl<'w> Stream<'w> {
     }
 }
 
-/// Adds one copy to `s` (not its accepted hunks: the caller knows those).
-fn count(s: &mut Summary, p: &PageReport) {
+/// Adds one copy to `s`, less `left_out` of its hunks (a copy left without hunks is clean, as
+/// [`PageReport::without`] makes it). `s.accepted` is the caller's to count.
+fn count(s: &mut Summary, p: &PageReport, left_out: usize) {
+    let hunks = p.hunks.len() - left_out;
     s.pages += 1;
-    match p.status {
-        CopyStatus::Clean => s.clean += 1,
-        CopyStatus::Drifted => s.drifted += 1,
+    if p.status == CopyStatus::Clean || hunks == 0 {
+        s.clean += 1;
+    } else {
+        s.drifted += 1;
     }
-    s.hunks += p.hunks.len();
+    s.hunks += hunks;
 }
 
 /// Accepted hunks collapse to one line each after the report (human, markdown, html) or are
