@@ -133,16 +133,34 @@ impl Paths {
 
     /// Whether `path` is one of these paths, which must be [`Paths::sorted`].
     pub fn contains_sorted(&self, path: &Path) -> bool {
+        self.search(|k| k, path).is_some()
+    }
+
+    /// The indices of the paths in path order (by component): 4 bytes a path, for
+    /// [`Paths::find_in`] (a hash set of them took about 40).
+    fn order(&self) -> Vec<u32> {
+        let mut order: Vec<u32> = (0..self.len() as u32).collect();
+        order.par_sort_unstable_by(|&a, &b| self.get(a as usize).cmp(self.get(b as usize)));
+        order
+    }
+
+    /// The index of `path`, found by halves in `order` (from [`Paths::order`]).
+    fn find_in(&self, order: &[u32], path: &Path) -> Option<usize> {
+        self.search(|k| order[k] as usize, path)
+    }
+
+    /// Binary search for `path` among the paths taken in the order `at(0..len)` gives.
+    fn search(&self, at: impl Fn(usize) -> usize, path: &Path) -> Option<usize> {
         let (mut lo, mut hi) = (0, self.len());
         while lo < hi {
             let mid = (lo + hi) / 2;
-            match self.get(mid).cmp(path) {
+            match self.get(at(mid)).cmp(path) {
                 std::cmp::Ordering::Less => lo = mid + 1,
                 std::cmp::Ordering::Greater => hi = mid,
-                std::cmp::Ordering::Equal => return true,
+                std::cmp::Ordering::Equal => return Some(at(mid)),
             }
         }
-        false
+        None
     }
 
     /// The paths of `planned`; a path that is not UTF-8 (docvar's never are) is an error.
@@ -258,8 +276,7 @@ impl Ownership {
     pub(crate) fn next_files<'a>(&'a self, out: &Path, rels: &'a Paths) -> Vec<&'a Path> {
         let stale: HashSet<&Path> = self.stale.iter().map(PathBuf::as_path).collect();
         // A sorted list, not a tree: 16 bytes an entry instead of about 40.
-        let mut files: Vec<&Path> = rels.iter().collect();
-        files.par_sort_unstable();
+        let mut files: Vec<&Path> = rels.order().iter().map(|&i| rels.get(i as usize)).collect();
         files.dedup();
         let kept: Vec<&Path> = self
             .manifest
@@ -310,10 +327,8 @@ pub fn ownership_for(
 ) -> Result<Ownership> {
     check_out_dir(out)?;
     let manifest = Manifest::load(out)?;
-    // Sorted, searched by halves: 16 bytes a path where a hash set took about 40.
-    let mut wanted: Vec<&Path> = rels.iter().collect();
-    wanted.par_sort_unstable();
-    let wanted = |rel: &Path| wanted.binary_search(&rel).is_ok();
+    let order = rels.order();
+    let wanted = |rel: &Path| rels.find_in(&order, rel).is_some();
     let is_known = |rel: &Path| wanted(rel) || known.is_some_and(|k| k(rel));
     let mut own = Ownership::default();
     // Classified as the folder is walked: an up-to-date folder's files are all planned and
@@ -817,18 +832,8 @@ fn write_locked(
             made.push(dir);
         }
     }
-    // A planned file's index, found by binary search over the paths' bytes: 4 bytes a file
-    // where a hash map took 40.
-    let bytes = |i: u32| rels.get(i as usize).as_os_str().as_encoded_bytes();
-    let mut by_path: Vec<u32> = (0..rels.len() as u32).collect();
-    by_path.par_sort_unstable_by(|&a, &b| bytes(a).cmp(bytes(b)));
-    let index = |rel: &Path| {
-        let key = rel.as_os_str().as_encoded_bytes();
-        by_path
-            .binary_search_by(|&i| bytes(i).cmp(key))
-            .ok()
-            .map(|k| by_path[k] as usize)
-    };
+    let order = rels.order();
+    let index = |rel: &Path| rels.find_in(&order, rel);
     // No fsync per file: the rename is what makes a file appear whole after a crash of docvar
     // itself (old or new content, never torn), and an fsync per page cost more than the rest
     // of a 10,000-page run. Power-loss durability is left to the file system, as git does for
