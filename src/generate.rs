@@ -65,8 +65,9 @@ pub fn writes(project: &Project, rel: &std::path::Path) -> bool {
         return false;
     };
     let Some(page) = file
-        .strip_suffix(".md")
-        .or_else(|| file.strip_suffix(".txt"))
+        .rsplit_once('.')
+        .filter(|(_, ext)| EXTS.contains(ext))
+        .map(|(page, _)| page)
     else {
         return false;
     };
@@ -129,37 +130,35 @@ pub fn jobs<'a>(project: &'a Project, sel: &Selection) -> Jobs<'a> {
 /// The out/ paths of `jobs`, in the order [`render_job`] returns their files, in one buffer
 /// (a run holds every path).
 pub fn paths(jobs: &Jobs<'_>) -> Paths {
-    let sep = std::path::MAIN_SEPARATOR_STR;
-    let files = jobs.variants.len() * jobs.pages.len() * 2;
-    let bytes: usize = jobs
-        .variants
-        .iter()
-        .map(|v| {
+    let parts = || {
+        jobs.variants.iter().flat_map(|v| {
             jobs.pages
                 .iter()
-                .map(|p| 2 * (v.slug.len() + sep.len() + p.name.len()) + ".md.txt".len())
-                .sum::<usize>()
+                .flat_map(move |p| EXTS.map(|ext| out_parts(&v.slug, &p.name, ext)))
         })
+    };
+    let bytes = parts()
+        .map(|ps| ps.iter().map(|s| s.len()).sum::<usize>())
         .sum();
-    let mut paths = Paths::with_capacity(files, bytes);
-    for v in &jobs.variants {
-        for p in &jobs.pages {
-            paths.push_parts(&[&v.slug, sep, &p.name, ".md"]);
-            paths.push_parts(&[&v.slug, sep, &p.name, ".txt"]);
-        }
+    let mut paths =
+        Paths::with_capacity(jobs.variants.len() * jobs.pages.len() * EXTS.len(), bytes);
+    for ps in parts() {
+        paths.push_parts(&ps);
     }
     paths
 }
 
-/// `<slug>/<page>.<ext>`, relative to out/, allocated at its exact size.
+/// The files of a page, in the order a job writes them.
+const EXTS: [&str; 2] = ["md", "txt"];
+
+/// `<slug>/<page>.<ext>`, relative to out/, in pieces: the one spelling of an out/ path.
+fn out_parts<'a>(slug: &'a str, page: &'a str, ext: &'a str) -> [&'a str; 5] {
+    [slug, std::path::MAIN_SEPARATOR_STR, page, ".", ext]
+}
+
+/// [`out_parts`] as a path, allocated at its exact size.
 fn out_path(slug: &str, page: &str, ext: &str) -> PathBuf {
-    let mut s = String::with_capacity(slug.len() + page.len() + ext.len() + 2);
-    s.push_str(slug);
-    s.push(std::path::MAIN_SEPARATOR);
-    s.push_str(page);
-    s.push('.');
-    s.push_str(ext);
-    PathBuf::from(s)
+    PathBuf::from(out_parts(slug, page, ext).concat())
 }
 
 /// One variant's files, at the paths [`paths`] gives: each page's Markdown and plain text;
@@ -175,14 +174,12 @@ pub fn render_job(
     for page in pages {
         let md = renderer.render_full(&page.name, &full)?;
         let txt = export::to_text(&md);
-        files.push(Planned {
-            rel: out_path(&variant.slug, &page.name, "md"),
-            bytes: md.into_bytes(),
-        });
-        files.push(Planned {
-            rel: out_path(&variant.slug, &page.name, "txt"),
-            bytes: txt.into_bytes(),
-        });
+        for (ext, bytes) in EXTS.into_iter().zip([md.into_bytes(), txt.into_bytes()]) {
+            files.push(Planned {
+                rel: out_path(&variant.slug, &page.name, ext),
+                bytes,
+            });
+        }
     }
     Ok((files, renderer.unused(&full)))
 }
