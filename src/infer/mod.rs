@@ -261,11 +261,24 @@ impl Inferred {
     /// Renders the template for copy `i` with the inferred variables, overrides and front
     /// matter, through the same [`Renderer`](crate::render::Renderer) `docvar generate` uses.
     pub fn render(&self, i: usize) -> std::result::Result<String, String> {
+        self.render_each(&[i]).remove(0)
+    }
+
+    /// [`Inferred::render`] of each copy in `copies`, the project and its templates built once.
+    fn render_each(&self, copies: &[usize]) -> Vec<std::result::Result<String, String>> {
         let project = self.project();
-        let renderer = crate::render::Renderer::new(&project).map_err(|e| e.to_string())?;
-        renderer
-            .render(&self.page, &project.variants[i])
-            .map_err(|e| e.to_string())
+        let renderer = match crate::render::Renderer::new(&project) {
+            Ok(r) => r,
+            Err(e) => return copies.iter().map(|_| Err(e.to_string())).collect(),
+        };
+        copies
+            .iter()
+            .map(|&i| {
+                renderer
+                    .render(&self.page, &project.variants[i])
+                    .map_err(|e| e.to_string())
+            })
+            .collect()
     }
 
     fn emit(&mut self) {
@@ -626,12 +639,13 @@ impl Inferred {
         if self.drift.is_empty() {
             return;
         }
-        let exact: Vec<bool> = (0..texts.len())
-            .map(|i| {
-                self.drift.iter().any(|d| d.deviating.contains(&i))
-                    && self.render(i).is_ok_and(|r| r == texts[i])
-            })
+        let deviating: Vec<usize> = (0..texts.len())
+            .filter(|i| self.drift.iter().any(|d| d.deviating.contains(i)))
             .collect();
+        let mut exact = vec![false; texts.len()];
+        for (&i, r) in deviating.iter().zip(self.render_each(&deviating)) {
+            exact[i] = r.is_ok_and(|r| r == texts[i]);
+        }
         for d in &mut self.drift {
             d.deviating.retain(|&i| !exact[i]);
         }
