@@ -449,14 +449,14 @@ fn scan(out: &Path, found: &mut dyn FnMut(PathBuf)) -> Result<Vec<PathBuf>> {
         for entry in entries {
             let entry = entry.map_err(|e| Error::io(&dir, &e))?;
             let name = entry.file_name();
-            if name.to_string_lossy().starts_with(".docvar-") {
+            let ty = entry.file_type().map_err(|e| Error::io(entry.path(), &e))?;
+            if ty.is_file() && is_temp_name(&name.to_string_lossy()) {
                 litter.push(rel.join(&name));
             }
             if name.to_string_lossy().starts_with('.') {
                 continue;
             }
             let child = rel.join(&name);
-            let ty = entry.file_type().map_err(|e| Error::io(entry.path(), &e))?;
             if ty.is_dir() {
                 stack.push(child);
             } else {
@@ -465,6 +465,22 @@ fn scan(out: &Path, found: &mut dyn FnMut(PathBuf)) -> Result<Vec<PathBuf>> {
         }
     }
     Ok(litter)
+}
+
+/// Whether `name` is a temp file a docvar run makes in out/ (and a killed one leaves): a staged
+/// page, `.docvar-<run>-<index>`, or an atomic write's, `.docvar-` and six letters or digits.
+/// Another file whose name starts `.docvar-` is the user's and stays.
+fn is_temp_name(name: &str) -> bool {
+    let Some(rest) = name.strip_prefix(".docvar-") else {
+        return false;
+    };
+    let staged = rest.split_once('-').is_some_and(|(run, index)| {
+        !run.is_empty()
+            && run.bytes().all(|b| b.is_ascii_hexdigit())
+            && !index.is_empty()
+            && index.bytes().all(|b| b.is_ascii_digit())
+    });
+    staged || (rest.len() == 6 && rest.bytes().all(|b| b.is_ascii_alphanumeric()))
 }
 
 /// Files in out/ that differ from `planned`. `scope` limits extra-file detection to files a

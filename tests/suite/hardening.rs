@@ -547,3 +547,38 @@ fn a_render_error_discards_the_pages_other_variants_staged() {
         &["`section`", "variants/psaas-appliance.toml"],
     );
 }
+
+#[test]
+fn generate_sweeps_its_own_temp_files_but_not_a_users_dot_docvar_file() {
+    // A killed run's temp files are docvar's to remove; a file the user named `.docvar-...`
+    // is not, and it is never removed.
+    let dir = common::project_copy();
+    let d = dir.path();
+    docvar(d).args(["generate", "--quiet"]).assert().success();
+    let folder = d.join("out/appliance");
+    let staged = folder.join(".docvar-1f2e3d-7");
+    let atomic = folder.join(".docvar-Ab12Cd");
+    let users = [
+        folder.join(".docvar-notes.txt"),
+        folder.join(".docvar-2024-plan.md"),
+    ];
+    for f in [&staged, &atomic] {
+        std::fs::write(f, "left by a killed run").unwrap();
+    }
+    for f in &users {
+        std::fs::write(f, "mine").unwrap();
+    }
+    docvar(d).args(["generate", "--quiet"]).assert().success();
+    assert!(
+        !staged.exists() && !atomic.exists(),
+        "a killed run's temp file was left"
+    );
+    for f in &users {
+        assert_eq!(
+            std::fs::read_to_string(f).unwrap(),
+            "mine",
+            "{}",
+            f.display()
+        );
+    }
+}
