@@ -13,6 +13,24 @@ pub const DEFAULT_MAX_FILE_SIZE: u64 = 64 * 1024 * 1024;
 
 /// Reads a regular file of at most `limit` bytes.
 pub fn read_regular(path: &Path, limit: u64) -> Result<Vec<u8>> {
+    let file = open_regular(path, limit)?;
+    let len = file.metadata().map_or(0, |m| m.len());
+    let mut bytes = Vec::with_capacity(len.min(limit) as usize);
+    file.take(limit + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| Error::io(path, &e))?;
+    if bytes.len() as u64 > limit {
+        return Err(
+            Error::in_file(path, format!("is over the limit of {limit} bytes"))
+                .help("raise `max_file_size` in docvar.toml if the file is really that large"),
+        );
+    }
+    Ok(bytes)
+}
+
+/// Opens a regular file of at most `limit` bytes (when opened: a reader stops at the limit),
+/// for a file read a line at a time.
+pub fn open_regular(path: &Path, limit: u64) -> Result<fs::File> {
     let meta = fs::metadata(path).map_err(|e| Error::io(path, &e))?;
     if !meta.is_file() {
         return Err(Error::in_file(path, "is not a regular file")
@@ -32,17 +50,7 @@ pub fn read_regular(path: &Path, limit: u64) -> Result<Vec<u8>> {
         return Err(Error::in_file(path, "is not a regular file")
             .help("docvar reads only regular files; give the path of a file"));
     }
-    let mut bytes = Vec::with_capacity(opened.len().min(limit) as usize);
-    file.take(limit + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| Error::io(path, &e))?;
-    if bytes.len() as u64 > limit {
-        return Err(
-            Error::in_file(path, format!("is over the limit of {limit} bytes"))
-                .help("raise `max_file_size` in docvar.toml if the file is really that large"),
-        );
-    }
-    Ok(bytes)
+    Ok(file)
 }
 
 /// Reads a regular UTF-8 text file of at most `limit` bytes.

@@ -1,13 +1,13 @@
 //! The generate step: every page for every variant, rendered to Markdown and plain text.
 
-use std::path::PathBuf;
+use std::path::{Component, Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use rayon::prelude::*;
 
 use crate::error::Result;
 use crate::export;
-use crate::output::{Paths, Planned};
+use crate::output::{Layout, Planned};
 use crate::project::{PageTemplate as Page, Project, Variant};
 use crate::render::Renderer;
 
@@ -51,27 +51,6 @@ impl Selection {
         let page = file.rsplit_once('.').map_or(&*file, |(stem, _)| stem);
         self.has_variant(&slug) && self.has_page(page)
     }
-}
-
-/// Whether a full run writes `rel` (relative to out/): `<slug>/<page>.md` or `.txt` of a
-/// variant and a page of the project. Asked of each file found in out/, without listing every
-/// path a run writes (which grows with the estate).
-pub fn writes(project: &Project, rel: &std::path::Path) -> bool {
-    let mut parts = rel.iter();
-    let (Some(slug), Some(file), None) = (parts.next(), parts.next(), parts.next()) else {
-        return false;
-    };
-    let (Some(slug), Some(file)) = (slug.to_str(), file.to_str()) else {
-        return false;
-    };
-    let Some(page) = file
-        .rsplit_once('.')
-        .filter(|(_, ext)| EXTS.contains(ext))
-        .map(|(page, _)| page)
-    else {
-        return false;
-    };
-    project.pages.iter().any(|p| p.name == page) && project.find_variant(slug).is_some()
 }
 
 /// How many pages (page x variant) [`plan`] renders for `sel`.
@@ -127,25 +106,83 @@ pub fn jobs<'a>(project: &'a Project, sel: &Selection) -> Jobs<'a> {
     }
 }
 
-/// The out/ paths of `jobs`, in the order [`render_job`] returns their files, in one buffer
-/// (a run holds every path).
-pub fn paths(jobs: &Jobs<'_>) -> Paths {
-    let parts = || {
-        jobs.variants.iter().flat_map(|v| {
-            jobs.pages
-                .iter()
-                .flat_map(move |p| EXTS.map(|ext| out_parts(&v.slug, &p.name, ext)))
-        })
-    };
-    let bytes = parts()
-        .map(|ps| ps.iter().map(|s| s.len()).sum::<usize>())
-        .sum();
-    let mut paths =
-        Paths::with_capacity(jobs.variants.len() * jobs.pages.len() * EXTS.len(), bytes);
-    for ps in parts() {
-        paths.push_parts(&ps);
+/// The out/ files of a set of jobs, `<slug>/<page>.<ext>` by index (job, then page, then
+/// extension: the order [`render_job`] returns them), worked out from the slugs and page names
+/// rather than held: an estate's paths are megabytes (see [`Layout`]).
+pub struct Files<'a> {
+    slugs: Vec<&'a str>,
+    /// The jobs in slug order.
+    by_slug: Vec<u32>,
+    pages: Vec<&'a str>,
+    /// A job's file names (`<page>.<ext>`) in name order, each with its place in the job.
+    by_name: Vec<(String, usize)>,
+}
+
+impl<'a> Files<'a> {
+    /// The files `jobs` render.
+    pub fn of(jobs: &Jobs<'a>) -> Files<'a> {
+        let slugs: Vec<&str> = jobs.variants.iter().map(|v| v.slug.as_str()).collect();
+        let mut by_slug: Vec<u32> = (0..slugs.len() as u32).collect();
+        by_slug.sort_by_key(|&j| slugs[j as usize]);
+        let pages: Vec<&str> = jobs.pages.iter().map(|p| p.name.as_str()).collect();
+        let mut by_name: Vec<(String, usize)> = pages
+            .iter()
+            .flat_map(|p| EXTS.map(|ext| out_parts("", p, ext)[2..].concat()))
+            .enumerate()
+            .map(|(k, name)| (name, k))
+            .collect();
+        by_name.sort();
+        Files {
+            slugs,
+            by_slug,
+            pages,
+            by_name,
+        }
     }
-    paths
+}
+
+impl Layout for Files<'_> {
+    fn len(&self) -> usize {
+        self.slugs.len() * self.by_name.len()
+    }
+
+    fn path(&self, i: usize) -> PathBuf {
+        let (job, k) = (i / self.by_name.len(), i % self.by_name.len());
+        out_path(
+            self.slugs[job],
+            self.pages[k / EXTS.len()],
+            EXTS[k % EXTS.len()],
+        )
+    }
+
+    fn index(&self, rel: &Path) -> Option<usize> {
+        let mut parts = rel.components();
+        let (Some(Component::Normal(slug)), Some(Component::Normal(file)), None) =
+            (parts.next(), parts.next(), parts.next())
+        else {
+            return None;
+        };
+        let (slug, file) = (slug.to_str()?, file.to_str()?);
+        let at = self
+            .by_slug
+            .binary_search_by(|&j| self.slugs[j as usize].cmp(slug))
+            .ok()?;
+        let at_name = self
+            .by_name
+            .binary_search_by(|(name, _)| name.as_str().cmp(file))
+            .ok()?;
+        Some(self.by_slug[at] as usize * self.by_name.len() + self.by_name[at_name].1)
+    }
+
+    fn in_order(&self) -> Box<dyn Iterator<Item = usize> + '_> {
+        // A slug is one path component, so paths sort by slug, then by file name.
+        let per_job = self.by_name.len();
+        Box::new(self.by_slug.iter().flat_map(move |&j| {
+            self.by_name
+                .iter()
+                .map(move |(_, k)| j as usize * per_job + k)
+        }))
+    }
 }
 
 /// The files of a page, in the order a job writes them.
@@ -161,7 +198,7 @@ fn out_path(slug: &str, page: &str, ext: &str) -> PathBuf {
     PathBuf::from(out_parts(slug, page, ext).concat())
 }
 
-/// One variant's files, at the paths [`paths`] gives: each page's Markdown and plain text;
+/// One variant's files, at the paths [`Files`] gives: each page's Markdown and plain text;
 /// and the variables the variant defines that no template uses (worth a warning).
 pub fn render_job(
     project: &Project,
@@ -211,4 +248,66 @@ pub fn plan(
         planned.extend(r?);
     }
     Ok(planned)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn variant(slug: &str) -> Variant {
+        Variant {
+            slug: slug.into(),
+            path: PathBuf::new(),
+            source: String::new(),
+            vars: Default::default(),
+            pages: Default::default(),
+        }
+    }
+
+    fn page(name: &str) -> Page {
+        Page {
+            name: name.into(),
+            path: PathBuf::new(),
+            source: String::new(),
+        }
+    }
+
+    proptest! {
+        /// Each file is found at its own index, and the files are listed in path order, with
+        /// page names that sort differently from their file names (`a` / `a-b` / `a.b`) and
+        /// slugs in any order.
+        #[test]
+        fn files_are_found_by_path_and_listed_in_path_order(
+            slugs in prop::collection::btree_set("[a-c][a-c.-]{0,3}", 0..6).prop_map(|s| s.into_iter().collect::<Vec<_>>()).prop_shuffle(),
+            names in prop::collection::btree_set("[a-c][a-c.-]{0,3}", 0..5),
+        ) {
+            let variants: Vec<Variant> = slugs.iter().map(|s| variant(s)).collect();
+            let pages: Vec<Page> = names.iter().map(|n| page(n)).collect();
+            let jobs = Jobs { variants: variants.iter().collect(), pages: pages.iter().collect() };
+            let files = Files::of(&jobs);
+            prop_assert_eq!(files.len(), slugs.len() * names.len() * 2);
+            let mut i = 0;
+            for slug in &slugs {
+                for name in &names {
+                    for ext in EXTS {
+                        let path = PathBuf::from(format!("{slug}/{name}.{ext}"));
+                        prop_assert_eq!(&files.path(i), &path, "in the order a job renders");
+                        prop_assert_eq!(files.index(&path), Some(i));
+                        i += 1;
+                    }
+                }
+            }
+            let listed: Vec<PathBuf> = files.in_order().map(|i| files.path(i)).collect();
+            let mut sorted = listed.clone();
+            sorted.sort();
+            sorted.dedup();
+            prop_assert_eq!(listed, sorted);
+            for slug in &slugs {
+                for miss in [slug.to_string(), format!("{slug}/x.html"), format!("x/{slug}/a.md"), format!("{slug}//")] {
+                    prop_assert_eq!(files.index(Path::new(&miss)), None, "{}", miss);
+                }
+            }
+        }
+    }
 }

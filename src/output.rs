@@ -4,7 +4,7 @@
 
 use std::collections::HashSet;
 use std::fs;
-use std::io::Write;
+use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Component, Path, PathBuf};
 use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
 
@@ -58,8 +58,9 @@ impl FileStatus {
 /// What a write changed.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Written {
-    /// Files created or replaced.
-    pub written: Paths,
+    /// The files created or replaced, in order, by index: into `planned` for [`write()`], into
+    /// the run's [`Layout`] for [`write_rendered`] (four bytes a file, not its path).
+    pub written: Vec<u32>,
     /// Files left alone because their bytes were already right.
     pub unchanged: usize,
     /// Extra files removed.
@@ -120,22 +121,6 @@ impl Paths {
         (0..self.len()).map(|i| self.get(i))
     }
 
-    /// `paths` sorted as paths (by component) without repeats.
-    fn sorted(mut paths: Vec<&str>) -> Paths {
-        paths.par_sort_unstable_by(|a, b| Path::new(a).cmp(Path::new(b)));
-        paths.dedup_by(|a, b| Path::new(a) == Path::new(b));
-        let mut out = Paths::with_capacity(paths.len(), paths.iter().map(|p| p.len()).sum());
-        for p in paths {
-            out.push(p);
-        }
-        out
-    }
-
-    /// Whether `path` is one of these paths, which must be [`Paths::sorted`].
-    pub fn contains_sorted(&self, path: &Path) -> bool {
-        self.search(|k| k, path).is_some()
-    }
-
     /// The indices of the paths in path order (by component): 4 bytes a path, for
     /// [`Paths::find_in`] (a hash set of them took about 40).
     fn order(&self) -> Vec<u32> {
@@ -183,64 +168,180 @@ impl<'a> IntoIterator for &'a Paths {
     }
 }
 
+/// Where a run's files go: each file's path by its index, looked up and listed in path order
+/// without holding every path (an estate's paths grew a run's memory by 20 MB per 40,000
+/// pages). `docvar generate` works them out from the variants and pages
+/// ([`crate::generate::Files`]); [`Listed`] holds them.
+pub trait Layout: Sync {
+    /// How many files.
+    fn len(&self) -> usize;
+
+    /// Whether there is none.
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The `i`-th file's path, relative to out/.
+    fn path(&self, i: usize) -> PathBuf;
+
+    /// The index of the file at `rel`, if there is one.
+    fn index(&self, rel: &Path) -> Option<usize>;
+
+    /// Each path's index once, in path order (by component): the manifest's order.
+    fn in_order(&self) -> Box<dyn Iterator<Item = usize> + '_>;
+}
+
+/// Paths held in a buffer, as a [`Layout`], with their path order (4 bytes a path).
+#[derive(Debug, Clone, Default)]
+pub struct Listed {
+    paths: Paths,
+    order: Vec<u32>,
+}
+
+impl Listed {
+    /// `paths` as a layout.
+    pub fn new(paths: Paths) -> Listed {
+        let order = paths.order();
+        Listed { paths, order }
+    }
+}
+
+impl Layout for Listed {
+    fn len(&self) -> usize {
+        self.paths.len()
+    }
+
+    fn path(&self, i: usize) -> PathBuf {
+        self.paths.get(i).to_path_buf()
+    }
+
+    fn index(&self, rel: &Path) -> Option<usize> {
+        self.paths.find_in(&self.order, rel)
+    }
+
+    fn in_order(&self) -> Box<dyn Iterator<Item = usize> + '_> {
+        let at = |k: usize| self.paths.get(self.order[k] as usize);
+        Box::new(
+            (0..self.order.len())
+                .filter(move |&k| k == 0 || at(k - 1) != at(k))
+                .map(|k| self.order[k] as usize),
+        )
+    }
+}
+
 /// What docvar wrote in an output folder (`<out>/.docvar.manifest`): one path per line,
 /// relative to the folder, sorted, so the file is the same for the same pages. A line may
 /// carry more tab-separated fields in a later version (a hash of the rendered bytes, say);
 /// this version reads the path and keeps nothing else.
+///
+/// Held against the [`Layout`] of every file the project writes: a flag for each of those and
+/// the rare other entry as a path, so an estate's manifest costs a byte a page, not its text.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Manifest {
-    /// Paths relative to the output folder, sorted (one buffer: an estate's manifest has
-    /// a line per page).
-    pub files: Paths,
+    known: Vec<bool>,
+    other: Vec<PathBuf>,
 }
 
 impl Manifest {
-    /// Reads the manifest of `out`, or `None` when there is none.
-    pub fn load(out: &Path) -> Result<Option<Manifest>> {
+    /// Reads the manifest of `out`, or `None` when there is none; `known` lays out the files
+    /// the project writes.
+    pub fn load(out: &Path, known: &dyn Layout) -> Result<Option<Manifest>> {
         let path = out.join(MANIFEST);
         if fs::symlink_metadata(&path).is_err() {
             return Ok(None);
         }
         fsguard::refuse_links(out, &path)?;
-        let text = fsguard::read_text_limited(&path, fsguard::DEFAULT_MAX_FILE_SIZE)?;
-        Manifest::parse(&path, &text).map(Some)
+        let limit = fsguard::DEFAULT_MAX_FILE_SIZE;
+        let file = fsguard::open_regular(&path, limit)?;
+        Manifest::read(&path, BufReader::new(file.take(limit + 1)), known).map(Some)
     }
 
-    /// Parses manifest text read from `path`; an entry that is not a plain relative path is
-    /// an error (it could name a file outside the folder).
-    pub fn parse(path: &Path, text: &str) -> Result<Manifest> {
-        let mut files = Vec::new();
-        for (i, line) in text.lines().enumerate() {
-            if line.starts_with('#') || line.trim().is_empty() {
+    /// Reads manifest lines from `r` (the file at `path`), a line at a time; an entry that is
+    /// not a plain relative path is an error (it could name a file outside the folder).
+    pub fn read(path: &Path, mut r: impl BufRead, known: &dyn Layout) -> Result<Manifest> {
+        let mut manifest = Manifest {
+            known: vec![false; known.len()],
+            other: Vec::new(),
+        };
+        let (mut line, mut number, mut size) = (String::new(), 0, 0);
+        loop {
+            line.clear();
+            let read = r.read_line(&mut line).map_err(|e| {
+                let e = if e.kind() == std::io::ErrorKind::InvalidData {
+                    Error::in_file(path, "not valid UTF-8").help("save the file as UTF-8")
+                } else {
+                    Error::io(path, &e)
+                };
+                e.at(number + 1, None)
+            })?;
+            if read == 0 {
+                break;
+            }
+            number += 1;
+            size += read as u64;
+            if size > fsguard::DEFAULT_MAX_FILE_SIZE {
+                return Err(Error::in_file(path, "is over the limit of 64 MiB").help(
+                    "delete the manifest and the files docvar wrote, and run `docvar generate`",
+                ));
+            }
+            let text = line.strip_suffix('\n').unwrap_or(&line);
+            let text = text.strip_suffix('\r').unwrap_or(text);
+            if text.starts_with('#') || text.trim().is_empty() {
                 continue;
             }
-            let rel = line.split('\t').next().unwrap_or("");
-            if !is_inside(Path::new(rel)) {
-                return Err(Error::in_file(path, format!("entry {rel:?} is not a path inside the folder"))
-                    .at(i + 1, None)
+            let rel = Path::new(text.split('\t').next().unwrap_or(""));
+            if !is_inside(rel) {
+                return Err(Error::in_file(path, format!("entry {:?} is not a path inside the folder", rel.display().to_string()))
+                    .at(number, None)
                     .help("delete the manifest's bad line, or the manifest and the files docvar wrote, and run `docvar generate`"));
             }
-            files.push(rel);
+            match known.index(rel) {
+                Some(i) => manifest.known[i] = true,
+                None => manifest.other.push(rel.to_path_buf()),
+            }
         }
-        Ok(Manifest {
-            files: Paths::sorted(files),
-        })
+        manifest.other.sort_unstable();
+        manifest.other.dedup();
+        Ok(manifest)
     }
 
-    /// The manifest's text.
-    pub fn render(&self) -> String {
-        let mut out = Vec::new();
-        // Writing to a Vec cannot fail.
-        let _ = Manifest::write_to(&mut out, self.files.iter());
-        String::from_utf8_lossy(&out).into_owned()
+    /// Whether the manifest lists `rel`.
+    fn lists(&self, known: &dyn Layout, rel: &Path) -> bool {
+        match known.index(rel) {
+            Some(i) => self.known[i],
+            None => self
+                .other
+                .binary_search_by(|p| p.as_path().cmp(rel))
+                .is_ok(),
+        }
+    }
+
+    /// The entries in path order.
+    fn files<'a>(&'a self, known: &'a dyn Layout) -> impl Iterator<Item = PathBuf> + 'a {
+        let mut ours = known
+            .in_order()
+            .filter(|&i| self.known[i])
+            .map(|i| known.path(i))
+            .peekable();
+        let mut other = self.other.iter().peekable();
+        std::iter::from_fn(move || {
+            let from_other = match (ours.peek(), other.peek()) {
+                (None, None) => return None,
+                (Some(_), None) => false,
+                (None, Some(_)) => true,
+                (Some(a), Some(b)) => b < &a,
+            };
+            if from_other {
+                other.next().cloned()
+            } else {
+                ours.next()
+            }
+        })
     }
 
     /// Writes the manifest listing `files` (sorted) to `w`, a line at a time: an estate's
     /// manifest is megabytes, never held whole.
-    fn write_to<'a>(
-        w: &mut dyn Write,
-        files: impl Iterator<Item = &'a Path>,
-    ) -> std::io::Result<()> {
+    fn write_to(w: &mut dyn Write, files: impl Iterator<Item = PathBuf>) -> std::io::Result<()> {
         w.write_all(MANIFEST_HEADER.as_bytes())?;
         for f in files {
             for (k, c) in f.components().enumerate() {
@@ -259,7 +360,7 @@ impl Manifest {
 #[derive(Debug, Clone, Default)]
 pub struct Ownership {
     /// The manifest found in the folder (`None`: none yet).
-    pub manifest: Option<Manifest>,
+    manifest: Option<Manifest>,
     /// Manifest entries in the run's scope that no page renders any more and that exist:
     /// `generate` removes them.
     pub stale: Vec<PathBuf>,
@@ -271,86 +372,89 @@ pub struct Ownership {
 }
 
 impl Ownership {
-    /// The manifest's paths after a run that writes the planned paths `rels` and removes
-    /// `stale`, borrowed: an estate's manifest is not copied to be compared and written.
-    pub(crate) fn next_files<'a>(&'a self, out: &Path, rels: &'a Paths) -> Vec<&'a Path> {
-        let stale: HashSet<&Path> = self.stale.iter().map(PathBuf::as_path).collect();
-        // A sorted list, not a tree: 16 bytes an entry instead of about 40.
-        let mut files: Vec<&Path> = rels.order().iter().map(|&i| rels.get(i as usize)).collect();
-        files.dedup();
-        let kept: Vec<&Path> = self
-            .manifest
-            .iter()
-            .flat_map(|m| m.files.iter())
-            .chain(self.adopted.iter().map(PathBuf::as_path))
-            // An entry whose file is gone (moved by rename, deleted by hand) is dropped.
-            .filter(|f| {
-                files.binary_search(f).is_err() && fs::symlink_metadata(out.join(f)).is_ok()
-            })
-            .filter(|f| !stale.contains(f))
-            .collect();
-        if !kept.is_empty() {
-            files.extend(kept);
-            files.par_sort_unstable();
-            files.dedup();
+    /// Whether the manifest found lists `rel`.
+    fn lists(&self, known: &dyn Layout, rel: &Path) -> bool {
+        self.manifest.as_ref().is_some_and(|m| m.lists(known, rel))
+    }
+
+    /// The manifest after a run that writes `run`'s files and removes `stale`.
+    fn next(&self, out: &Path, run: &dyn Layout, known: &dyn Layout) -> Manifest {
+        let mut next = Manifest {
+            known: vec![false; known.len()],
+            other: Vec::new(),
+        };
+        let mut add = |p: PathBuf| match known.index(&p) {
+            Some(i) => next.known[i] = true,
+            None => next.other.push(p),
+        };
+        for j in 0..run.len() {
+            add(run.path(j));
         }
-        files
+        for p in &self.adopted {
+            add(p.clone());
+        }
+        if let Some(m) = &self.manifest {
+            let stale: HashSet<&Path> = self.stale.iter().map(PathBuf::as_path).collect();
+            // An entry whose file is gone (moved by rename, deleted by hand) is dropped.
+            let stays = |p: &Path| !stale.contains(p) && fs::symlink_metadata(out.join(p)).is_ok();
+            for (i, listed) in m.known.iter().enumerate() {
+                if *listed && !next.known[i] && stays(&known.path(i)) {
+                    next.known[i] = true;
+                }
+            }
+            let kept = m
+                .other
+                .iter()
+                .filter(|p| run.index(p).is_none() && stays(p));
+            next.other.extend(kept.cloned());
+        }
+        next.other.sort_unstable();
+        next.other.dedup();
+        next
     }
 
-    /// Whether the run's manifest (`next`, from [`Ownership::next_files`]) differs from the
-    /// one found.
-    fn manifest_changes(&self, next: &[&Path]) -> bool {
-        self.manifest
-            .as_ref()
-            .is_none_or(|m| !m.files.iter().eq(next.iter().copied()))
+    /// Whether the run's manifest (`next`, from [`Ownership::next`]) differs from the one
+    /// found.
+    fn manifest_changes(&self, next: &Manifest) -> bool {
+        self.manifest.as_ref() != Some(next)
     }
 }
 
-/// Works out who owns what in `out` for a run that writes `planned`. `scope` limits stale
-/// entries to the files a filtered run is responsible for; `known` are the paths a full run
-/// writes (files there are adopted when the folder has no manifest yet; `None`: `planned`).
-pub fn ownership(
-    out: &Path,
-    planned: &[Planned],
-    known: Option<&dyn Fn(&Path) -> bool>,
-    scope: Option<&dyn Fn(&Path) -> bool>,
-) -> Result<Ownership> {
-    ownership_for(out, &Paths::of(planned)?, known, scope)
-}
-
-/// [`ownership`] from the planned paths alone (a streamed run renders the pages later).
+/// Works out who owns what in `out` for a run that writes `run`'s files; `known` lays out
+/// every file the project writes (files there are adopted when the folder has no manifest
+/// yet). `scope` limits stale entries to the files a filtered run is responsible for.
 pub fn ownership_for(
     out: &Path,
-    rels: &Paths,
-    known: Option<&dyn Fn(&Path) -> bool>,
+    run: &dyn Layout,
+    known: &dyn Layout,
     scope: Option<&dyn Fn(&Path) -> bool>,
 ) -> Result<Ownership> {
     check_out_dir(out)?;
-    let manifest = Manifest::load(out)?;
-    let order = rels.order();
-    let wanted = |rel: &Path| rels.find_in(&order, rel).is_some();
-    let is_known = |rel: &Path| wanted(rel) || known.is_some_and(|k| k(rel));
-    let mut own = Ownership::default();
+    let mut own = Ownership {
+        manifest: Manifest::load(out, known)?,
+        ..Ownership::default()
+    };
+    let wanted = |rel: &Path| run.index(rel).is_some();
+    let (mut stale, mut adopted, mut foreign) = (Vec::new(), Vec::new(), Vec::new());
     // Classified as the folder is walked: an up-to-date folder's files are all planned and
     // listed, and none of them is held.
     scan(out, &mut |rel| {
-        let listed = manifest
-            .as_ref()
-            .is_some_and(|m| m.files.contains_sorted(&rel));
-        if listed {
+        if own.lists(known, &rel) {
             if !wanted(&rel) && scope.is_none_or(|f| f(&rel)) {
-                own.stale.push(rel);
+                stale.push(rel);
             }
-        } else if is_known(&rel) {
-            own.adopted.push(rel);
+        } else if wanted(&rel) || known.index(&rel).is_some() {
+            adopted.push(rel);
         } else {
-            own.foreign.push(rel);
+            foreign.push(rel);
         }
     })?;
-    own.stale.sort_unstable();
-    own.adopted.sort_unstable();
-    own.foreign.sort_unstable();
-    own.manifest = manifest;
+    stale.sort_unstable();
+    adopted.sort_unstable();
+    foreign.sort_unstable();
+    own.stale = stale;
+    own.adopted = adopted;
+    own.foreign = foreign;
     Ok(own)
 }
 
@@ -483,35 +587,6 @@ fn is_temp_name(name: &str) -> bool {
     staged || (rest.len() == 6 && rest.bytes().all(|b| b.is_ascii_alphanumeric()))
 }
 
-/// Files in out/ that differ from `planned`. `scope` limits extra-file detection to files a
-/// filtered run is responsible for (all files when `None`).
-pub fn check(
-    out: &Path,
-    planned: &[Planned],
-    scope: Option<&dyn Fn(&Path) -> bool>,
-) -> Result<Vec<(PathBuf, FileStatus)>> {
-    check_known(out, planned, None, scope)
-}
-
-/// [`check`], with the paths a full run writes (`known`, see [`ownership`]) so a filtered
-/// check of a folder without a manifest does not call the other pages foreign.
-pub fn check_known(
-    out: &Path,
-    planned: &[Planned],
-    known: Option<&dyn Fn(&Path) -> bool>,
-    scope: Option<&dyn Fn(&Path) -> bool>,
-) -> Result<Vec<(PathBuf, FileStatus)>> {
-    let render = |i: usize| Ok(vec![planned[i].clone()]);
-    check_rendered(
-        out,
-        &Paths::of(planned)?,
-        planned.len(),
-        &render,
-        known,
-        scope,
-    )
-}
-
 /// Renders one job's files for a streamed run; called once per job index, in parallel. Its
 /// files are compared or staged and dropped at once, so a run holds a few pages per thread,
 /// never the whole estate.
@@ -568,14 +643,16 @@ fn settle<T>(results: Vec<Streamed<Vec<T>>>) -> Result<Vec<T>> {
     }
 }
 
-/// [`check_known`] for a run that renders `jobs` pages as it compares them: `rels` are every
-/// path the jobs render, in order. Holds only the statuses, whatever the number of pages.
+/// The files in out/ that differ from what `jobs` render (`run` lays out their files, in
+/// order; `known` every file the project writes, see [`ownership_for`]): each job's files are
+/// compared as they render, so only the statuses are held, whatever the number of pages.
+/// `scope` limits extra-file detection to files a filtered run is responsible for.
 pub fn check_rendered(
     out: &Path,
-    rels: &Paths,
+    run: &dyn Layout,
+    known: &dyn Layout,
     jobs: usize,
     render: &RenderJob<'_>,
-    known: Option<&dyn Fn(&Path) -> bool>,
     scope: Option<&dyn Fn(&Path) -> bool>,
 ) -> Result<Vec<(PathBuf, FileStatus)>> {
     if let Err(e) = check_out_dir(out) {
@@ -594,7 +671,7 @@ pub fn check_rendered(
         })
         .collect();
     let mut report = settle(compared)?;
-    let own = ownership_for(out, rels, known, scope)?;
+    let own = ownership_for(out, run, known, scope)?;
     report.extend(own.stale.iter().map(|rel| (rel.clone(), FileStatus::Extra)));
     report.extend(
         own.foreign
@@ -603,7 +680,7 @@ pub fn check_rendered(
     );
     // A committed manifest that a run would change is stale too (none yet is fine: the
     // first run adopts the folder).
-    if own.manifest.is_some() && own.manifest_changes(&own.next_files(out, rels)) {
+    if own.manifest.is_some() && own.manifest_changes(&own.next(out, run, known)) {
         report.push((PathBuf::from(MANIFEST), FileStatus::Stale));
     }
     report.sort();
@@ -625,16 +702,6 @@ fn compare_file(out: &Path, p: &Planned) -> Result<Option<FileStatus>> {
             Err(e) => Err(e),
         },
     }
-}
-
-/// Files docvar wrote in out/ that no planned file accounts for, within `scope`: what
-/// `generate` removes.
-pub fn extra(
-    out: &Path,
-    planned: &[Planned],
-    scope: Option<&dyn Fn(&Path) -> bool>,
-) -> Result<Vec<PathBuf>> {
-    Ok(ownership(out, planned, None, scope)?.stale)
 }
 
 /// Holds the out/ lock until dropped, so two runs never interleave their renames.
@@ -672,42 +739,33 @@ pub fn write(
     remove: &[PathBuf],
     progress: Option<&AtomicUsize>,
 ) -> Result<Written> {
-    let manifest = Manifest::load(out)?;
-    let listed = |rel: &PathBuf| {
-        manifest
-            .as_ref()
-            .is_some_and(|m| m.files.contains_sorted(rel))
-    };
-    let own = Ownership {
-        stale: remove.iter().filter(|r| listed(r)).cloned().collect(),
-        manifest,
+    let layout = Listed::new(Paths::of(planned)?);
+    let mut own = Ownership {
+        manifest: Manifest::load(out, &layout)?,
         ..Ownership::default()
     };
-    write_owned(out, planned, &own, progress)
-}
-
-/// Writes `planned` into `out` as [`write()`] does, removing `own.stale` (entries of the
-/// manifest only) and recording the new manifest; refuses a folder with files docvar did not
-/// write and no manifest yet, before writing anything.
-pub fn write_owned(
-    out: &Path,
-    planned: &[Planned],
-    own: &Ownership,
-    progress: Option<&AtomicUsize>,
-) -> Result<Written> {
+    own.stale = remove
+        .iter()
+        .filter(|r| own.lists(&layout, r))
+        .cloned()
+        .collect();
     let render = |i: usize| Ok(vec![planned[i].clone()]);
     write_rendered(
         out,
-        &Paths::of(planned)?,
-        own,
+        &layout,
+        &layout,
+        &own,
         planned.len(),
         &render,
         progress,
     )
 }
 
-/// [`write_owned`] for a run that renders its `jobs` pages as it writes them: `rels` are every
-/// path the jobs render, in order. Each rendered file is compared with what is there and, if
+/// Writes the files `jobs` render into `out` as [`write()`] does, rendering them as it writes
+/// them: `run` lays out every file the jobs render, in order, and `known` every file the
+/// project writes (see [`ownership_for`]). Removes `own.stale` (entries of the manifest only)
+/// and records the new manifest; refuses a folder with files docvar did not write and no
+/// manifest yet, before writing anything. Each rendered file is compared with what is there and, if
 /// it changed, staged as a temp file beside its target at once; only paths and temp-file
 /// names are kept, so memory does not grow with the pages' size. Every check that needs no
 /// content (links, folders in the way, ownership) runs before the first page is rendered;
@@ -716,7 +774,8 @@ pub fn write_owned(
 /// out/ is as it was.
 pub fn write_rendered(
     out: &Path,
-    rels: &Paths,
+    run: &dyn Layout,
+    known: &dyn Layout,
     own: &Ownership,
     jobs: usize,
     render: &RenderJob<'_>,
@@ -742,13 +801,8 @@ pub fn write_rendered(
         }
     }
     // Every removal is checked (an entry of the manifest, inside, no link) before any write.
-    let listed = |rel: &Path| {
-        own.manifest
-            .as_ref()
-            .is_some_and(|m| m.files.contains_sorted(rel))
-    };
     for rel in &own.stale {
-        if !listed(rel) || !is_inside(rel) {
+        if !own.lists(known, rel) || !is_inside(rel) {
             return fail(Error::in_file(
                 out.join(rel),
                 "docvar did not write this file; it is never removed",
@@ -764,12 +818,12 @@ pub fn write_rendered(
         Err(e) => return fail(e),
     };
     let mut made = Vec::new();
-    let result = write_locked(out, rels, own, jobs, render, progress, &mut made);
+    let result = write_locked(out, run, known, own, jobs, render, progress, &mut made);
     if let Err(e) = result {
         // Undo what this run made: its folders (deepest first), then out/ itself if it was
         // new and holds nothing but the lock.
-        for dir in made.iter().rev() {
-            fsguard::remove_empty_dirs(out, dir);
+        for &i in made.iter().rev() {
+            fsguard::remove_empty_dirs(out, &folder_of(out, &run.path(i as usize)));
         }
         drop(lock);
         if !existed && fs::read_dir(out).is_ok_and(|d| d.count() == 1) {
@@ -781,15 +835,18 @@ pub fn write_rendered(
     result
 }
 
-/// The part of [`write_rendered`] under the lock; `made` collects the folders it creates.
+/// The part of [`write_rendered`] under the lock; `made` collects the folders it creates, as
+/// the index of a file in each.
+#[allow(clippy::too_many_arguments)]
 fn write_locked(
     out: &Path,
-    rels: &Paths,
+    run: &dyn Layout,
+    known: &dyn Layout,
     own: &Ownership,
     jobs: usize,
     render: &RenderJob<'_>,
     progress: Option<&AtomicUsize>,
-    made: &mut Vec<PathBuf>,
+    made: &mut Vec<u32>,
 ) -> Result<Written> {
     let none = AtomicUsize::new(0);
     let done = progress.unwrap_or(&none);
@@ -800,13 +857,15 @@ fn write_locked(
     }
     let mut result = Written::default();
     // What is at each path now (in parallel): a file's length, `ABSENT`, or `REFUSED` (the
-    // refusal is worked out again below): eight bytes a file.
-    const ABSENT: u64 = u64::MAX;
-    const REFUSED: u64 = u64::MAX - 1;
-    let existing: Vec<u64> = (0..rels.len())
+    // refusal is worked out again below): four bytes a file (a length too large to hold is
+    // held as `BIG`, never a rendered page's).
+    const ABSENT: u32 = u32::MAX;
+    const REFUSED: u32 = u32::MAX - 1;
+    const BIG: u32 = u32::MAX - 2;
+    let existing: Vec<u32> = (0..run.len())
         .into_par_iter()
-        .map(|i| match at_path(out, rels.get(i)) {
-            Ok(Some(len)) => len.min(REFUSED - 1),
+        .map(|i| match at_path(out, &run.path(i)) {
+            Ok(Some(len)) => u32::try_from(len).map_or(BIG, |l| l.min(BIG)),
             Ok(None) => ABSENT,
             Err(_) => REFUSED,
         })
@@ -816,22 +875,19 @@ fn write_locked(
     // has passed, so a refusal leaves no new folder behind. A folder is looked at when it
     // differs from the previous file's (paths come a product folder at a time); a folder to
     // make is kept as the index of its first file, not as a path.
-    let dir_of = |rel: &Path| match rel.parent() {
-        Some(d) if !d.as_os_str().is_empty() => out.join(d),
-        _ => out.to_path_buf(),
-    };
     let mut to_make: Vec<usize> = Vec::new();
-    let mut last_dir: Option<&Path> = None;
-    for (i, rel) in rels.iter().enumerate() {
-        if existing[i] == REFUSED {
-            at_path(out, rel)?;
+    let mut last_dir: Option<PathBuf> = None;
+    for (i, at) in existing.iter().enumerate() {
+        let rel = run.path(i);
+        if *at == REFUSED {
+            at_path(out, &rel)?;
         }
         let dir_rel = rel.parent().unwrap_or(Path::new(""));
-        if last_dir == Some(dir_rel) {
+        if last_dir.as_deref() == Some(dir_rel) {
             continue;
         }
-        last_dir = Some(dir_rel);
-        let dir = dir_of(rel);
+        last_dir = Some(dir_rel.to_path_buf());
+        let dir = folder_of(out, &rel);
         fsguard::refuse_links(out, &dir).map_err(|e| Error {
             message: "is a symlink; docvar never writes through links".into(),
             help: Some("remove the link and run again".into()),
@@ -842,14 +898,12 @@ fn write_locked(
         }
     }
     for i in to_make {
-        let dir = dir_of(rels.get(i));
+        let dir = folder_of(out, &run.path(i));
         if fs::symlink_metadata(&dir).is_err() {
             fsguard::create_dir_all(out, &dir)?;
-            made.push(dir);
+            made.push(i as u32);
         }
     }
-    let order = rels.order();
-    let index = |rel: &Path| rels.find_in(&order, rel);
     // No fsync per file: the rename is what makes a file appear whole after a crash of docvar
     // itself (old or new content, never torn), and an fsync per page cost more than the rest
     // of a 10,000-page run. Power-loss durability is left to the file system, as git does for
@@ -858,17 +912,17 @@ fn write_locked(
     // from the index, so the run keeps one byte a file (its state), not a temp-file path, and
     // memory stays flat however many pages there are. `create_new` never opens an existing
     // file or a link; a killed run's leftovers are removed by the next one (see `scan`).
-    let run = {
+    let run_id = {
         let nanos = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.subsec_nanos());
         format!("{:x}{nanos:x}", std::process::id())
     };
     let temp_of = |i: usize| {
-        let path = out.join(rels.get(i));
-        path.with_file_name(format!(".docvar-{run}-{i}"))
+        let path = out.join(run.path(i));
+        path.with_file_name(format!(".docvar-{run_id}-{i}"))
     };
-    let state: Vec<AtomicU8> = (0..rels.len()).map(|_| AtomicU8::new(UNTOUCHED)).collect();
+    let state: Vec<AtomicU8> = (0..run.len()).map(|_| AtomicU8::new(UNTOUCHED)).collect();
     // Any failure (or panic) removes every staged temp file before a rename happens.
     let mut unstage = Unstage {
         state: &state,
@@ -876,7 +930,7 @@ fn write_locked(
         armed: true,
     };
     let stage = |p: Planned| -> Result<()> {
-        let i = index(&p.rel).ok_or_else(|| {
+        let i = run.index(&p.rel).ok_or_else(|| {
             Error::msg(format!(
                 "refusing to write {}: not a planned file",
                 p.rel.display()
@@ -884,8 +938,9 @@ fn write_locked(
         })?;
         let path = out.join(&p.rel);
         let len = p.bytes.len() as u64;
-        let same =
-            existing[i] == len && fsguard::read_regular(&path, len).is_ok_and(|b| b == p.bytes);
+        let same = u64::from(existing[i]) == len
+            && existing[i] < BIG
+            && fsguard::read_regular(&path, len).is_ok_and(|b| b == p.bytes);
         if same {
             state[i].store(UNCHANGED, Ordering::Relaxed);
             done.fetch_add(1, Ordering::Relaxed);
@@ -913,24 +968,20 @@ fn write_locked(
                 Ok(Vec::new())
             }))
         })
+        // Only failures are kept (in job order): not a value for each of an estate's jobs.
+        .filter(Result::is_err)
         .collect();
     settle(staged)?;
-    let staged_files = state
-        .iter()
-        .filter(|s| s.load(Ordering::Relaxed) == STAGED)
-        .count();
-    let mut written = Paths::with_capacity(staged_files, 0);
     for (i, st) in state.iter().enumerate() {
         match st.load(Ordering::Relaxed) {
             UNCHANGED => result.unchanged += 1,
             STAGED => {
-                let rel = rels.get(i);
-                let path = out.join(rel);
+                let path = out.join(run.path(i));
                 // On a failed rename the files renamed so far stay (each whole); the guard
                 // removes the rest, this one too.
                 fs::rename(temp_of(i), &path).map_err(|e| Error::io(&path, &e))?;
                 st.store(UNTOUCHED, Ordering::Relaxed);
-                written.push(&rel.to_string_lossy());
+                result.written.push(i as u32);
             }
             _ => {}
         }
@@ -945,15 +996,22 @@ fn write_locked(
         }
         result.removed.push(rel.clone());
     }
-    let next = own.next_files(out, rels);
+    let next = own.next(out, run, known);
     if own.manifest_changes(&next) {
         fsguard::write_atomic_with(out, &out.join(MANIFEST), |w| {
-            Manifest::write_to(w, next.iter().copied())
+            Manifest::write_to(w, next.files(known))
         })?;
     }
-    result.written = written;
     result.foreign = own.foreign.clone();
     Ok(result)
+}
+
+/// The folder in `out` of the file at `rel`.
+fn folder_of(out: &Path, rel: &Path) -> PathBuf {
+    match rel.parent() {
+        Some(d) if !d.as_os_str().is_empty() => out.join(d),
+        _ => out.to_path_buf(),
+    }
 }
 
 /// A planned file's state in a write: not staged, left as it was, or staged in a temp file.
@@ -1024,5 +1082,83 @@ pub fn replace_file_in(root: &Path, path: &Path, bytes: &[u8]) -> Result<()> {
         crate::fsguard::write_atomic(&root, &abs, bytes)
     } else {
         replace_file(path, bytes)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn listed(paths: &[&str]) -> Listed {
+        let mut p = Paths::default();
+        for path in paths {
+            p.push(path);
+        }
+        Listed::new(p)
+    }
+
+    #[test]
+    fn a_listed_layout_finds_each_path_and_lists_each_once_in_path_order() {
+        let layout = listed(&["b/a.md", "a-b/x.md", "a/x.md", "b/a.md", "a/x-y.md"]);
+        assert_eq!(layout.index(Path::new("a/x.md")), Some(2));
+        assert_eq!(layout.index(Path::new("a//x.md")), Some(2));
+        assert_eq!(layout.index(Path::new("a/y.md")), None);
+        let order: Vec<PathBuf> = layout.in_order().map(|i| layout.path(i)).collect();
+        // By component: `a/…` before `a-b/…`, though "a-" < "a/" as strings.
+        let expected = ["a/x-y.md", "a/x.md", "a-b/x.md", "b/a.md"];
+        assert_eq!(order, expected.map(PathBuf::from));
+    }
+
+    #[test]
+    fn a_manifest_is_held_against_the_layout_and_written_back_in_path_order() {
+        let known = listed(&["p/b.md", "p/a.md", "q/a.md"]);
+        let text = "# header\r\nq/a.md\r\nold/z.md\tlater field\n\np/a.md\np/a.md\nA/first.md\n";
+        let m = Manifest::read(Path::new("m"), text.as_bytes(), &known).unwrap();
+        assert_eq!(m.known, [false, true, true]);
+        assert_eq!(
+            m.other,
+            [PathBuf::from("A/first.md"), PathBuf::from("old/z.md")]
+        );
+        assert!(m.lists(&known, Path::new("q/a.md")));
+        assert!(m.lists(&known, Path::new("old/z.md")));
+        assert!(!m.lists(&known, Path::new("p/b.md")));
+        assert!(!m.lists(&known, Path::new("old/y.md")));
+        let mut out = Vec::new();
+        Manifest::write_to(&mut out, m.files(&known)).unwrap();
+        let out = String::from_utf8(out).unwrap();
+        assert_eq!(
+            out.strip_prefix(MANIFEST_HEADER).unwrap(),
+            "A/first.md\nold/z.md\np/a.md\nq/a.md\n"
+        );
+        // What it wrote reads back as the same manifest.
+        let again = Manifest::read(Path::new("m"), out.as_bytes(), &known).unwrap();
+        assert_eq!(again, m);
+    }
+
+    #[test]
+    fn a_bad_manifest_line_is_named() {
+        let known = listed(&["p/a.md"]);
+        let line_of = |bytes: &[u8]| {
+            let e = Manifest::read(Path::new("m"), bytes, &known).unwrap_err();
+            (e.line, e.message)
+        };
+        assert_eq!(
+            line_of(b"p/a.md\n/etc/passwd\n"),
+            (
+                Some(2),
+                "entry \"/etc/passwd\" is not a path inside the folder".into()
+            )
+        );
+        assert_eq!(
+            line_of(b"p/a.md\n\np/../../x\n"),
+            (
+                Some(3),
+                "entry \"p/../../x\" is not a path inside the folder".into()
+            )
+        );
+        assert_eq!(
+            line_of(b"# h\np/\xff.md\n"),
+            (Some(2), "not valid UTF-8".into())
+        );
     }
 }

@@ -363,43 +363,59 @@ impl Project {
         let limit = project.config.max_file_size;
         // A lean load keeps the names the variants define in one set, not a list per file.
         let defined = std::sync::Mutex::new(std::collections::BTreeSet::new());
-        let parsed: Vec<Result<Variant>> = files
+        // Errors aside, by file index: the variants are then moved into the project's list
+        // in place (`Option<Variant>` is a `Variant`'s size), not copied into a second list
+        // the size of the first.
+        let errors = std::sync::Mutex::new(Vec::new());
+        let parsed: Vec<Option<Variant>> = files
             .par_iter()
-            .map(|path| {
-                let v = load_variant(path, &project.pages, extra_page, limit)?;
-                for (page, settings) in &v.pages {
-                    for p in &settings.published {
-                        project.check_declared_copy(&v, page, p)?;
-                    }
-                }
-                Ok(if lean {
-                    let mut names = defined.lock().unwrap_or_else(|p| p.into_inner());
-                    for n in v.defined() {
-                        if !names.contains(n) {
-                            names.insert(n.to_string());
+            .enumerate()
+            .map(|(i, path)| {
+                let load = || -> Result<Variant> {
+                    let v = load_variant(path, &project.pages, extra_page, limit)?;
+                    for (page, settings) in &v.pages {
+                        for p in &settings.published {
+                            project.check_declared_copy(&v, page, p)?;
                         }
                     }
-                    v.lean()
-                } else {
-                    v
-                })
+                    Ok(if lean {
+                        let mut names = defined.lock().unwrap_or_else(|p| p.into_inner());
+                        for n in v.defined() {
+                            if !names.contains(n) {
+                                names.insert(n.to_string());
+                            }
+                        }
+                        v.lean()
+                    } else {
+                        v
+                    })
+                };
+                load()
+                    .map_err(|e| {
+                        errors
+                            .lock()
+                            .unwrap_or_else(|p| p.into_inner())
+                            .push((i, e))
+                    })
+                    .ok()
             })
             .collect();
         if let Some(d) = &mut project.lean {
             *d = defined.into_inner().unwrap_or_else(|p| p.into_inner());
         }
-        project.variants.reserve_exact(parsed.len());
         // The files before the first that fails; a slug they share is reported first.
-        let mut failed = None;
-        for v in parsed {
-            match v {
-                Ok(v) => project.variants.push(v),
-                Err(e) => {
-                    failed = Some(e);
-                    break;
-                }
-            }
+        let failed = errors
+            .into_inner()
+            .unwrap_or_else(|p| p.into_inner())
+            .into_iter()
+            .min_by_key(|(i, _)| *i);
+        let mut parsed = parsed;
+        if let Some((i, _)) = &failed {
+            parsed.truncate(*i);
         }
+        let failed = failed.map(|(_, e)| e);
+        // Every one is `Some` now; `map_while` (unlike `flatten`) collects in place.
+        project.variants = parsed.into_iter().map_while(|v| v).collect();
         // Two files with one slug: the later one (in file order) is the error, naming the
         // earlier; of several such pairs, the one a one-by-one load meets first. Found by
         // sorting indices (4 bytes a variant), not with a map of every slug.
@@ -435,7 +451,11 @@ impl Project {
             return Err(Error::in_file(&variants_dir, "no variant files found")
                 .help("add variants/<slug>.toml with a [vars] table"));
         }
-        project.variants.sort_by(|a, b| a.slug.cmp(&b.slug));
+        // Slugs are unique by now, so an unstable sort orders them as a stable one would,
+        // without a scratch list the size of the variants.
+        project
+            .variants
+            .sort_unstable_by(|a, b| a.slug.cmp(&b.slug));
         project.variants.shrink_to_fit();
         Ok(project)
     }

@@ -179,14 +179,15 @@ fn generate_streamed(bencher: Bencher, state: &str) {
     let project = project();
     let renderer = Renderer::new(&project).expect("templates compile");
     let jobs = generate::jobs(&project, &Default::default());
-    let rels = generate::paths(&jobs);
+    let files = generate::Files::of(&jobs);
     let render = |j: usize| {
         let (v, pages) = (jobs.variants[j], &jobs.pages);
         Ok(generate::render_job(&project, &renderer, v, pages)?.0)
     };
     let write = |dir: &Path| {
-        let own = output::ownership_for(dir, &rels, None, None).expect("ownership");
-        output::write_rendered(dir, &rels, &own, jobs.len(), &render, None).expect("written")
+        let own = output::ownership_for(dir, &files, &files, None).expect("ownership");
+        output::write_rendered(dir, &files, &files, &own, jobs.len(), &render, None)
+            .expect("written")
     };
     let fresh = || {
         let tmp = tempfile::tempdir().expect("temp dir");

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use std::sync::Mutex;
 
 use docvar::generate::{self, Selection};
-use docvar::output;
+use docvar::output::{self, Layout};
 use docvar::project::Project;
 use docvar::render::Renderer;
 use docvar::report::plural;
@@ -51,10 +51,20 @@ pub fn run(root: &Path, args: Args, stdout: &mut dyn Write) -> Result<ExitCode> 
     // A bar on stderr once a run passes a second (terminals only; --quiet hides it).
     let progress =
         docvar::Progress::start(!quiet, "rendering", generate::page_count(&project, &sel));
-    // Pages are rendered as they are compared or written, never all held at once: a run's
-    // memory is its paths, not its pages.
+    // Pages are rendered as they are compared or written, never all held at once, and their
+    // paths are worked out from the variants and pages when needed: a run holds a few bytes a
+    // page.
     let jobs = generate::jobs(&project, &sel);
-    let rels = generate::paths(&jobs);
+    let files = generate::Files::of(&jobs);
+    // Every file the project writes: with no manifest yet, files found there are adopted.
+    let (all_jobs, all_files);
+    let known: &dyn Layout = if sel.variants.is_empty() && sel.pages.is_empty() {
+        &files
+    } else {
+        all_jobs = generate::jobs(&project, &Selection::default());
+        all_files = generate::Files::of(&all_jobs);
+        &all_files
+    };
     let counter = progress.counter();
     // Variables no template uses, by job: found as each variant renders (its file is read
     // then), printed once the pages are.
@@ -90,17 +100,10 @@ pub fn run(root: &Path, args: Args, stdout: &mut dyn Write) -> Result<ExitCode> 
         output::validate(jobs.len(), &render)?;
         return Err(e.into());
     }
-    let known: &dyn Fn(&Path) -> bool = &|rel| generate::writes(&project, rel);
     let owns = |rel: &Path| sel.owns(rel);
     if check {
-        let report = output::check_rendered(
-            &out_dir,
-            &rels,
-            jobs.len(),
-            &render,
-            Some(known),
-            Some(&owns),
-        )?;
+        let report =
+            output::check_rendered(&out_dir, &files, known, jobs.len(), &render, Some(&owns))?;
         progress.finish();
         warn_unused();
         for (rel, state) in &report {
@@ -115,7 +118,7 @@ pub fn run(root: &Path, args: Args, stdout: &mut dyn Write) -> Result<ExitCode> 
             if !quiet {
                 status(format_args!(
                     "{} files in {} are up to date",
-                    rels.len(),
+                    files.len(),
                     out_dir.display()
                 ));
             }
@@ -146,14 +149,14 @@ pub fn run(root: &Path, args: Args, stdout: &mut dyn Write) -> Result<ExitCode> 
         return Ok(ExitCode::from(1));
     }
     // Ownership only: the write itself compares each rendered file with what is there.
-    let own = match output::ownership_for(&out_dir, &rels, Some(known), Some(&owns)) {
+    let own = match output::ownership_for(&out_dir, &files, known, Some(&owns)) {
         Ok(own) => own,
         Err(e) => {
             output::validate(jobs.len(), &render)?;
             return Err(e.into());
         }
     };
-    let written = output::write_rendered(&out_dir, &rels, &own, jobs.len(), &render, None)?;
+    let written = output::write_rendered(&out_dir, &files, known, &own, jobs.len(), &render, None)?;
     progress.finish();
     warn_unused();
     if !quiet {
@@ -163,7 +166,8 @@ pub fn run(root: &Path, args: Args, stdout: &mut dyn Write) -> Result<ExitCode> 
                 out_dir.join(rel).display()
             ));
         }
-        for rel in &written.written {
+        for &i in &written.written {
+            let rel = files.path(i as usize);
             writeln!(stdout, "wrote    {}", out_dir.join(rel).display())?;
         }
         for rel in &written.removed {

@@ -214,7 +214,10 @@ pub(super) fn write_all(plan: &Plan, planned: &[Planned], undo: &mut Vec<Undo>) 
         }
     }
     // Last: output::write stages every page before renaming any into place.
-    let written = output::write(&out, planned, &[], None)?.written;
+    let mut written = output::Paths::default();
+    for i in output::write(&out, planned, &[], None)?.written {
+        written.push(&planned[i as usize].rel.to_string_lossy());
+    }
     let leftovers = plan
         .old_name
         .as_deref()

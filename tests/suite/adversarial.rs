@@ -368,6 +368,48 @@ fn stale_manifest_entries_are_removed_with_their_empty_folders() {
 }
 
 #[test]
+fn a_filtered_run_keeps_the_manifest_entries_outside_its_scope() {
+    let dir = project_copy();
+    std::fs::copy(
+        dir.path().join("variants/appliance.toml"),
+        dir.path().join("variants/edge.toml"),
+    )
+    .unwrap();
+    docvar(dir.path()).arg("generate").assert().success();
+    std::fs::remove_file(dir.path().join("variants/edge.toml")).unwrap();
+    let manifest_path = dir.path().join("out/.docvar.manifest");
+    // A hand-sorted manifest with a repeated line lists the same files: not out of date.
+    let text = std::fs::read_to_string(&manifest_path).unwrap();
+    let mut lines: Vec<&str> = text.lines().collect();
+    lines.push("edge/roles-and-responsibilities.md");
+    lines[2..].reverse();
+    let reordered = lines.join("\r\n") + "\r\n";
+    std::fs::write(&manifest_path, &reordered).unwrap();
+    // edge/ is no page of the project now, but outside a run for appliance: kept and listed.
+    let a = docvar(dir.path())
+        .args(["generate", "--variant", "appliance"])
+        .assert()
+        .success();
+    assert!(!stdout_of(&a).contains("removed"), "{}", stdout_of(&a));
+    assert_eq!(
+        std::fs::read_to_string(&manifest_path).unwrap(),
+        reordered,
+        "the manifest lists the same files, so it is left as it was"
+    );
+    assert!(dir
+        .path()
+        .join("out/edge/disaster-recovery-raci.md")
+        .exists());
+    let a = docvar(dir.path()).arg("generate").assert().success();
+    assert!(stdout_of(&a).contains("removed  out/edge/roles-and-responsibilities.md\n"));
+    common::assert_out_fresh(dir.path());
+    assert_eq!(
+        std::fs::read_to_string(&manifest_path).unwrap(),
+        std::fs::read_to_string(common::root().join("out/.docvar.manifest")).unwrap()
+    );
+}
+
+#[test]
 fn a_manifest_entry_outside_the_folder_is_refused() {
     let dir = project_copy();
     let m = dir.path().join("out/.docvar.manifest");
