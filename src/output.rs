@@ -509,17 +509,13 @@ pub fn check_location(project: &Project, out: &Path) -> Result<()> {
             )));
         }
     }
-    for v in &project.variants {
-        for settings in v.pages.values() {
-            for p in &settings.published {
-                if fsguard::resolve(&project.path(p)).starts_with(&real) {
-                    return Err(refuse(format!(
-                        "it holds the published copy {} ({})",
-                        p.display(),
-                        v.path.display()
-                    )));
-                }
-            }
+    for (v, _, p) in project.declared() {
+        if fsguard::resolve(&project.path(p)).starts_with(&real) {
+            return Err(refuse(format!(
+                "it holds the published copy {} ({})",
+                p.display(),
+                v.path.display()
+            )));
         }
     }
     Ok(())

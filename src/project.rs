@@ -132,29 +132,15 @@ impl Variant {
             .map(String::as_str)
     }
 
-    /// What a lean project keeps: slug, path and declared copies.
+    /// What a lean project keeps of a variant: its slug and path (its declared copies go to
+    /// the project's one list, [`Project::declared`]).
     fn lean(self) -> Variant {
-        let pages = self
-            .pages
-            .into_iter()
-            .filter(|(_, p)| !p.published.is_empty())
-            .map(|(name, p)| {
-                let published = p.published;
-                (
-                    name,
-                    VariantPage {
-                        published,
-                        ..Default::default()
-                    },
-                )
-            })
-            .collect();
         Variant {
             slug: self.slug,
             path: self.path,
             source: String::new(),
             vars: toml::Table::new(),
-            pages,
+            pages: BTreeMap::new(),
         }
     }
 
@@ -171,16 +157,35 @@ pub struct Project {
     pub root: PathBuf,
     /// docvar.toml settings (defaults without the file).
     pub config: Config,
-    /// Page templates, sorted by name.
+    /// Page templates, in file-name order.
     pub pages: Vec<PageTemplate>,
     /// Partials (`templates/partials/<name>.hbs`), sorted by name.
     pub partials: Vec<PageTemplate>,
     /// Variants, sorted by slug.
     pub variants: Vec<Variant>,
-    /// Set when the variants hold only their slug, path and declared copies
-    /// ([`Project::load_lean`]; [`Project::full`] reads the rest): the names of the variables
-    /// any variant defines, for messages about a missing one.
-    pub(crate) lean: Option<std::collections::BTreeSet<String>>,
+    /// Set when the variants hold only their slug and path ([`Project::load_lean`];
+    /// [`Project::full`] reads the rest).
+    pub(crate) lean: Option<Lean>,
+}
+
+/// What a lean project keeps of its variants' files beyond their slugs and paths.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Lean {
+    /// The names of the variables any variant defines, for messages about a missing one.
+    pub(crate) defined: std::collections::BTreeSet<String>,
+    /// The declared copies in the order a full project lists them: in one list, about 60
+    /// bytes a copy, where a map of pages in each variant took 2 KB a product.
+    declared: Vec<Declared>,
+}
+
+/// A declared copy in a lean project: `[pages.<page>] published = [path]` of a variant.
+#[derive(Debug, Clone)]
+struct Declared {
+    /// Index into `Project::variants`.
+    variant: u32,
+    /// Index into `Project::pages`.
+    page: u32,
+    path: PathBuf,
 }
 
 const VARIANT_KEYS: &[&str] = &["slug", "vars", "pages"];
@@ -355,14 +360,16 @@ impl Project {
             pages,
             partials,
             variants: Vec::new(),
-            lean: lean.then(Default::default),
+            lean: None,
         };
         let files = sorted_files(&variants_dir, ".toml")?;
         // Read and parsed in parallel (an estate has thousands); checked in file order, so
         // the error reported is the first file's, as a one-by-one load would find it.
         let limit = project.config.max_file_size;
-        // A lean load keeps the names the variants define in one set, not a list per file.
+        // A lean load keeps the names the variants define in one set, not a list per file,
+        // and the declared copies in one list (by file index until the variants are sorted).
         let defined = std::sync::Mutex::new(std::collections::BTreeSet::new());
+        let declared = std::sync::Mutex::new(Vec::new());
         // Errors aside, by file index: the variants are then moved into the project's list
         // in place (`Option<Variant>` is a `Variant`'s size), not copied into a second list
         // the size of the first.
@@ -385,6 +392,19 @@ impl Project {
                                 names.insert(n.to_string());
                             }
                         }
+                        drop(names);
+                        let mut copies = declared.lock().unwrap_or_else(|p| p.into_inner());
+                        for (page, settings) in &v.pages {
+                            let Some(page) = project.pages.iter().position(|t| t.name == *page)
+                            else {
+                                continue;
+                            };
+                            copies.extend(settings.published.iter().map(|path| Declared {
+                                variant: i as u32,
+                                page: page as u32,
+                                path: path.clone(),
+                            }));
+                        }
                         v.lean()
                     } else {
                         v
@@ -400,9 +420,6 @@ impl Project {
                     .ok()
             })
             .collect();
-        if let Some(d) = &mut project.lean {
-            *d = defined.into_inner().unwrap_or_else(|p| p.into_inner());
-        }
         // The files before the first that fails; a slug they share is reported first.
         let failed = errors
             .into_inner()
@@ -443,7 +460,6 @@ impl Project {
             )
             .help("give each variant its own slug"));
         }
-        drop(order);
         if let Some(e) = failed {
             return Err(e);
         }
@@ -457,6 +473,29 @@ impl Project {
             .variants
             .sort_unstable_by(|a, b| a.slug.cmp(&b.slug));
         project.variants.shrink_to_fit();
+        if lean {
+            // `order` is the sorted variants' file indices: a copy's variant becomes its place.
+            let mut place = vec![0u32; order.len()];
+            for (k, &i) in order.iter().enumerate() {
+                place[i as usize] = k as u32;
+            }
+            let mut declared = declared.into_inner().unwrap_or_else(|p| p.into_inner());
+            for d in &mut declared {
+                d.variant = place[d.variant as usize];
+            }
+            // By page name, as a variant's map of pages is (templates are in file order), and
+            // stable: a variant's copies of one page keep their order in its file.
+            let pages = &project.pages;
+            declared.sort_by(|a, b| {
+                (a.variant, &pages[a.page as usize].name)
+                    .cmp(&(b.variant, &pages[b.page as usize].name))
+            });
+            declared.shrink_to_fit();
+            project.lean = Some(Lean {
+                defined: defined.into_inner().unwrap_or_else(|p| p.into_inner()),
+                declared,
+            });
+        }
         Ok(project)
     }
 
@@ -472,6 +511,28 @@ impl Project {
             );
             e
         })
+    }
+
+    /// Every declared copy (`[pages.<page>] published = [...]`) as (variant, page, path), by
+    /// variant, then page, then its order in the file.
+    pub fn declared(&self) -> Box<dyn Iterator<Item = (&Variant, &str, &Path)> + '_> {
+        match &self.lean {
+            Some(lean) => Box::new(lean.declared.iter().map(|d| {
+                (
+                    &self.variants[d.variant as usize],
+                    self.pages[d.page as usize].name.as_str(),
+                    d.path.as_path(),
+                )
+            })),
+            None => Box::new(self.variants.iter().flat_map(|v| {
+                v.pages.iter().flat_map(move |(page, settings)| {
+                    settings
+                        .published
+                        .iter()
+                        .map(move |p| (v, page.as_str(), p.as_path()))
+                })
+            })),
+        }
     }
 
     /// The variant called `slug`, if there is one.

@@ -635,7 +635,7 @@ impl<'p> Renderer<'p> {
                 // A name no variant defines is most likely a typo in the template: offer the
                 // closest defined name before telling the user to define it everywhere.
                 let nowhere = match &self.project.lean {
-                    Some(defined) => !defined.contains(name),
+                    Some(lean) => !lean.defined.contains(name),
                     None => !self
                         .project
                         .variants

@@ -319,9 +319,15 @@ fn listing<'a>(project: &'a Project, args: &'a Args) -> Result<(Listed<'a>, usiz
             });
         Ok((Box::new(copies), total))
     } else {
-        let mut copies = drift::declared_copies(project);
-        copies.retain(|c| wanted(c));
-        if copies.is_empty() {
+        // Counted, then listed as the run gets to them: not held.
+        let total = project
+            .declared()
+            .filter(|(v, page, _)| {
+                args.copies.page.as_ref().is_none_or(|p| p == page)
+                    && args.copies.variant.as_ref().is_none_or(|s| *s == v.slug)
+            })
+            .count();
+        if total == 0 {
             return Err(Error::msg(if args.copies.page.is_some() || args.copies.variant.is_some() {
                 "no published copies declared for the --page/--variant given"
             } else {
@@ -329,7 +335,7 @@ fn listing<'a>(project: &'a Project, args: &'a Args) -> Result<(Listed<'a>, usiz
             })
                 .help("list them in the variant files ([pages.<page>] published = [...]), or pass FILEs or --published DIR").into());
         }
-        let total = copies.len();
-        Ok((Box::new(copies.into_iter().map(Ok)), total))
+        let copies = drift::each_declared(project).filter(move |c| wanted(c));
+        Ok((Box::new(copies.map(Ok)), total))
     }
 }

@@ -30,7 +30,9 @@ use normalise::*;
 pub use normalise::{looks_like_markdown, normalise};
 pub(crate) use restore::restore;
 use restore::*;
-pub use select::{check, check_each, check_kept, declared_copies, read_copy_limited, DirCopies};
+pub use select::{
+    check, check_each, check_kept, declared_copies, each_declared, read_copy_limited, DirCopies,
+};
 use words::*;
 pub use words::{line_diff, tokens, word_diff};
 

@@ -4,20 +4,18 @@
 use super::*;
 /// The copies the variant files declare (`[pages.<page>] published = [...]`).
 pub fn declared_copies(project: &Project) -> Vec<PublishedCopy> {
-    let mut copies = Vec::new();
-    for v in &project.variants {
-        for (page, settings) in &v.pages {
-            for p in &settings.published {
-                copies.push(PublishedCopy {
-                    page: page.clone(),
-                    variant: v.slug.clone(),
-                    path: project.path(p),
-                    format: CopyFormat::of(p),
-                });
-            }
-        }
-    }
-    copies
+    each_declared(project).collect()
+}
+
+/// [`declared_copies`] one at a time, for a run over an estate (a list of every copy took
+/// about 170 bytes a copy).
+pub fn each_declared(project: &Project) -> impl Iterator<Item = PublishedCopy> + '_ {
+    project.declared().map(|(v, page, p)| PublishedCopy {
+        page: page.to_string(),
+        variant: v.slug.clone(),
+        path: project.path(p),
+        format: CopyFormat::of(p),
+    })
 }
 
 /// The copies of a folder laid out like out/, listed a product folder at a time as they are

@@ -497,9 +497,60 @@ fn template_variable_typo_gets_did_you_mean() {
     );
 }
 
-/// generate and diff load variants lean (slug, path and declared copies kept; the rest read
-/// again per render): every page must render as from a project held in full, and a lean
+/// generate and diff load variants lean (slug and path kept, declared copies in the project's
+/// one list; the rest read again per render): every page must render as from a project held in full, and a lean
 /// variant must not carry the settings it dropped.
+/// A lean project lists the declared copies in a full one's order: by variant, then page
+/// name (templates load in file-name order, and `a-b.md.hbs` sorts before `a.md.hbs`), then
+/// their order in the variant file.
+#[test]
+fn a_lean_project_lists_the_declared_copies_of_a_full_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::create_dir_all(root.join("templates")).unwrap();
+    std::fs::create_dir_all(root.join("variants")).unwrap();
+    for page in ["a", "a-b", "b"] {
+        std::fs::write(
+            root.join(format!("templates/{page}.md.hbs")),
+            "# {{product}}\n",
+        )
+        .unwrap();
+    }
+    for (file, slug) in [
+        ("one.toml", "zeta"),
+        ("two.toml", "alpha"),
+        ("three.toml", "mid"),
+    ] {
+        std::fs::write(
+            root.join("variants").join(file),
+            format!(
+                "slug = \"{slug}\"\n[vars]\nproduct = \"P\"\n\
+                 [pages.b]\npublished = [\"c/{slug}/b2.md\", \"c/{slug}/b1.md\"]\n\
+                 [pages.a-b]\npublished = [\"c/{slug}/ab.md\"]\n\
+                 [pages.a]\npublished = [\"c/{slug}/a.md\"]\n"
+            ),
+        )
+        .unwrap();
+    }
+    let listed = |p: &Project| {
+        p.declared()
+            .map(|(v, page, path)| format!("{} {page} {}", v.slug, path.display()))
+            .collect::<Vec<_>>()
+    };
+    let full = listed(&Project::load(root).unwrap());
+    assert_eq!(full.len(), 12);
+    assert_eq!(
+        full[..4],
+        [
+            "alpha a c/alpha/a.md",
+            "alpha a-b c/alpha/ab.md",
+            "alpha b c/alpha/b2.md",
+            "alpha b c/alpha/b1.md"
+        ]
+    );
+    assert_eq!(listed(&Project::load_lean(root).unwrap()), full);
+}
+
 #[test]
 fn a_lean_project_renders_what_a_full_one_does() {
     let full = Project::load(&root()).unwrap();
@@ -520,14 +571,8 @@ fn a_lean_project_renders_what_a_full_one_does() {
             l.slug
         );
         assert!(!f.vars.is_empty(), "{} holds no variables in full", f.slug);
-        for (page, settings) in &f.pages {
-            assert_eq!(
-                l.page(page).published,
-                settings.published,
-                "declared copies of {}",
-                l.slug
-            );
-        }
+        assert!(l.pages.is_empty(), "{} kept its page settings", l.slug);
+        assert_eq!(lean.full(l).unwrap().pages.len(), f.pages.len());
         assert_eq!(lean.full(l).unwrap().vars, f.vars);
         for p in &full.pages {
             assert_eq!(
