@@ -53,6 +53,10 @@ struct Args {
     /// Write only the project (no rendered/ and published/ folders).
     #[arg(long)]
     no_published: bool,
+    /// Declare each published copy in its variant file (`[pages.<page>] published = [...]`),
+    /// as a docs team does, so that a plain `docvar diff` checks them all.
+    #[arg(long)]
+    declare: bool,
 }
 
 /// SplitMix64: tiny, fast, and good enough for test data.
@@ -583,10 +587,14 @@ fn run(args: &Args) -> Result<(), String> {
         ),
     )?;
     write(&dir.join("templates/partials/shared-notice.hbs"), PARTIAL)?;
-    (0..args.pages).into_par_iter().try_for_each(|i| {
-        let (name, text) = template(args.seed, i, args.page_kb);
-        write(&dir.join(format!("templates/{name}.md.hbs")), &text)
-    })?;
+    let names = (0..args.pages)
+        .into_par_iter()
+        .map(|i| {
+            let (name, text) = template(args.seed, i, args.page_kb);
+            write(&dir.join(format!("templates/{name}.md.hbs")), &text)?;
+            Ok(name)
+        })
+        .collect::<Result<Vec<String>, String>>()?;
     if args.big_page_kb > 0 {
         write(
             &dir.join("templates/big-page.md.hbs"),
@@ -594,7 +602,14 @@ fn run(args: &Args) -> Result<(), String> {
         )?;
     }
     (0..args.variants).into_par_iter().try_for_each(|i| {
-        let (slug, text) = variant(args.seed, i);
+        let (slug, mut text) = variant(args.seed, i);
+        if args.declare && !args.no_published {
+            for name in &names {
+                text.push_str(&format!(
+                    "\n[pages.{name}]\npublished = [\"published/{slug}/{name}.md\"]\n"
+                ));
+            }
+        }
         write(&dir.join(format!("variants/{slug}.toml")), &text)
     })?;
     if args.no_published {
