@@ -510,7 +510,7 @@ pub fn check_location(project: &Project, out: &Path) -> Result<()> {
         }
     }
     for (v, _, p) in project.declared() {
-        if fsguard::resolve(&project.path(p)).starts_with(&real) {
+        if crate::project::resolve_copy(&project.path(p)).starts_with(&real) {
             return Err(refuse(format!(
                 "it holds the published copy {} ({})",
                 p.display(),

@@ -374,6 +374,17 @@ impl Project {
         // in place (`Option<Variant>` is a `Variant`'s size), not copied into a second list
         // the size of the first.
         let errors = std::sync::Mutex::new(Vec::new());
+        // Where declared copies may live, resolved once (not once a copy).
+        let roots: Vec<PathBuf> = std::iter::once(project.root.clone())
+            .chain(
+                project
+                    .config
+                    .published_roots
+                    .iter()
+                    .map(|r| join(&project.root, r)),
+            )
+            .map(|r| fsguard::resolve(&r))
+            .collect();
         let parsed: Vec<Option<Variant>> = files
             .par_iter()
             .enumerate()
@@ -382,7 +393,7 @@ impl Project {
                     let v = load_variant(path, &project.pages, extra_page, limit)?;
                     for (page, settings) in &v.pages {
                         for p in &settings.published {
-                            project.check_declared_copy(&v, page, p)?;
+                            project.check_declared_copy(&roots, &v, page, p)?;
                         }
                     }
                     Ok(if lean {
@@ -573,8 +584,16 @@ impl Project {
     /// Refuses a published copy a variant file declares that resolves (after links) outside
     /// the project and `published_roots`, or inside a `.git` folder: a variant file edited in
     /// a pull request must not make the drift report read and post any file.
-    fn check_declared_copy(&self, v: &Variant, page: &str, rel: &Path) -> Result<()> {
-        let real = fsguard::resolve(&self.path(rel));
+    /// Checks a declared copy resolves inside one of `roots` (the project root and
+    /// `published_roots`, resolved) and not inside `.git`.
+    fn check_declared_copy(
+        &self,
+        roots: &[PathBuf],
+        v: &Variant,
+        page: &str,
+        rel: &Path,
+    ) -> Result<()> {
+        let real = resolve_copy(&self.path(rel));
         let locate = |e: Error| match v
             .source
             .lines()
@@ -593,16 +612,7 @@ impl Project {
             ))
             .help("list the published copies of the page, not repository internals"));
         }
-        let roots = std::iter::once(self.root.clone()).chain(
-            self.config
-                .published_roots
-                .iter()
-                .map(|r| join(&self.root, r)),
-        );
-        if !roots
-            .map(|r| fsguard::resolve(&r))
-            .any(|r| real.starts_with(r))
-        {
+        if !roots.iter().any(|r| real.starts_with(r)) {
             return Err(locate(Error::in_file(
                 &v.path,
                 format!(
@@ -637,7 +647,7 @@ impl Project {
 /// [`fsguard::resolve`] for a copy, resolving each folder once per thread: copies come a
 /// hundred to a folder, and resolving a path costs a system call per part of it (a 1,000-copy
 /// drift check made 9,000 of them). A copy that is itself a link is resolved in full.
-fn resolve_copy(path: &Path) -> PathBuf {
+pub(crate) fn resolve_copy(path: &Path) -> PathBuf {
     thread_local! {
         static FOLDERS: std::cell::RefCell<BTreeMap<PathBuf, PathBuf>> =
             const { std::cell::RefCell::new(BTreeMap::new()) };
