@@ -332,8 +332,8 @@ fn foreign_files_next_to_a_manifest_are_named_kept_and_fail_the_check() {
     );
 }
 
-#[test]
-fn stale_manifest_entries_are_removed_with_their_empty_folders() {
+/// The project, with a copy of appliance as the variant `edge`, generated.
+fn generated_with_edge() -> tempfile::TempDir {
     let dir = project_copy();
     std::fs::copy(
         dir.path().join("variants/appliance.toml"),
@@ -341,6 +341,12 @@ fn stale_manifest_entries_are_removed_with_their_empty_folders() {
     )
     .unwrap();
     docvar(dir.path()).arg("generate").assert().success();
+    dir
+}
+
+#[test]
+fn stale_manifest_entries_are_removed_with_their_empty_folders() {
+    let dir = generated_with_edge();
     assert!(dir
         .path()
         .join("out/edge/roles-and-responsibilities.md")
@@ -369,13 +375,7 @@ fn stale_manifest_entries_are_removed_with_their_empty_folders() {
 
 #[test]
 fn a_filtered_run_keeps_the_manifest_entries_outside_its_scope() {
-    let dir = project_copy();
-    std::fs::copy(
-        dir.path().join("variants/appliance.toml"),
-        dir.path().join("variants/edge.toml"),
-    )
-    .unwrap();
-    docvar(dir.path()).arg("generate").assert().success();
+    let dir = generated_with_edge();
     std::fs::remove_file(dir.path().join("variants/edge.toml")).unwrap();
     let manifest_path = dir.path().join("out/.docvar.manifest");
     // A hand-sorted manifest with a repeated line lists the same files: not out of date.
