@@ -279,8 +279,8 @@ mod tests {
         /// slugs in any order.
         #[test]
         fn files_are_found_by_path_and_listed_in_path_order(
-            slugs in prop::collection::btree_set("[a-c][a-c.-]{0,3}", 0..6).prop_map(|s| s.into_iter().collect::<Vec<_>>()).prop_shuffle(),
-            names in prop::collection::btree_set("[a-c][a-c.-]{0,3}", 0..5),
+            slugs in prop::collection::btree_set("[a-cB_0-9][a-cB_0-9.-]{0,3}", 0..6).prop_map(|s| s.into_iter().collect::<Vec<_>>()).prop_shuffle(),
+            names in prop::collection::btree_set("[a-cB_0-9][a-cB_0-9.-]{0,3}", 0..5),
         ) {
             let variants: Vec<Variant> = slugs.iter().map(|s| variant(s)).collect();
             let pages: Vec<Page> = names.iter().map(|n| page(n)).collect();

@@ -587,3 +587,86 @@ fn a_lean_project_renders_what_a_full_one_does() {
     }
     assert_eq!(pages, 6);
 }
+
+/// Names whose paths sort differently from the names (`a` < `a-b` as names, but `a-b.md` <
+/// `a.md` as files; `X` before `x`): out/ gets every file, the manifest lists exactly them in
+/// path order, a second run writes nothing, and a product removed loses its files only.
+#[test]
+fn paths_and_manifest_follow_path_order_for_names_that_sort_apart() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::create_dir_all(root.join("templates")).unwrap();
+    std::fs::create_dir_all(root.join("variants")).unwrap();
+    let pages = ["a", "a-b", "a.b", "B"];
+    let slugs = ["x", "x-y", "x.y", "X"];
+    for page in pages {
+        std::fs::write(
+            root.join(format!("templates/{page}.md.hbs")),
+            format!("# {page} for {{{{product}}}}\n"),
+        )
+        .unwrap();
+    }
+    for (i, slug) in slugs.iter().enumerate() {
+        std::fs::write(
+            root.join(format!("variants/v{i}.toml")),
+            format!("slug = \"{slug}\"\n[vars]\nproduct = \"P{i}\"\n"),
+        )
+        .unwrap();
+    }
+    docvar(root).arg("generate").assert().success();
+    let manifest = |root: &Path| -> Vec<String> {
+        std::fs::read_to_string(root.join("out/.docvar.manifest"))
+            .unwrap()
+            .lines()
+            .filter(|l| !l.starts_with('#'))
+            .map(str::to_string)
+            .collect()
+    };
+    let on_disk = |root: &Path| -> Vec<String> {
+        let mut files = Vec::new();
+        for d in std::fs::read_dir(root.join("out")).unwrap() {
+            let d = d.unwrap();
+            if d.file_type().unwrap().is_dir() {
+                for f in std::fs::read_dir(d.path()).unwrap() {
+                    let f = f.unwrap().file_name();
+                    files.push(format!(
+                        "{}/{}",
+                        d.file_name().to_string_lossy(),
+                        f.to_string_lossy()
+                    ));
+                }
+            }
+        }
+        files.sort_by(|a, b| Path::new(a).cmp(Path::new(b)));
+        files
+    };
+    let listed = manifest(root);
+    assert_eq!(listed.len(), pages.len() * slugs.len() * 2);
+    assert_eq!(
+        listed,
+        on_disk(root),
+        "the manifest lists out/'s files in path order"
+    );
+    assert_eq!(
+        listed[..4],
+        ["X/B.md", "X/B.txt", "X/a-b.md", "X/a-b.txt"],
+        "by component: upper case first, `a-b.md` before `a.b.md` before `a.md`"
+    );
+    let a = docvar(root).arg("generate").assert().success();
+    assert!(
+        !common::stdout(&a).contains("wrote"),
+        "{}",
+        common::stdout(&a)
+    );
+    docvar(root)
+        .args(["generate", "--check"])
+        .assert()
+        .success();
+    std::fs::remove_file(root.join("variants/v1.toml")).unwrap();
+    let a = docvar(root).arg("generate").assert().success();
+    assert_eq!(common::stdout(&a).matches("removed  ").count(), 8);
+    assert!(!root.join("out/x-y").exists());
+    let listed = manifest(root);
+    assert_eq!(listed.len(), 24);
+    assert_eq!(listed, on_disk(root));
+}
