@@ -110,47 +110,48 @@ pub fn jobs<'a>(project: &'a Project, sel: &Selection) -> Jobs<'a> {
 /// extension: the order [`render_job`] returns them), worked out from the slugs and page names
 /// rather than held: an estate's paths are megabytes (see [`Layout`]).
 pub struct Files<'a> {
-    slugs: Vec<&'a str>,
+    jobs: &'a Jobs<'a>,
     /// The jobs in slug order.
     by_slug: Vec<u32>,
-    pages: Vec<&'a str>,
     /// A job's file names (`<page>.<ext>`) in name order, each with its place in the job.
     by_name: Vec<(String, usize)>,
 }
 
 impl<'a> Files<'a> {
     /// The files `jobs` render.
-    pub fn of(jobs: &Jobs<'a>) -> Files<'a> {
-        let slugs: Vec<&str> = jobs.variants.iter().map(|v| v.slug.as_str()).collect();
-        let mut by_slug: Vec<u32> = (0..slugs.len() as u32).collect();
-        by_slug.sort_by_key(|&j| slugs[j as usize]);
-        let pages: Vec<&str> = jobs.pages.iter().map(|p| p.name.as_str()).collect();
-        let mut by_name: Vec<(String, usize)> = pages
+    pub fn of(jobs: &'a Jobs<'a>) -> Files<'a> {
+        let mut by_slug: Vec<u32> = (0..jobs.len() as u32).collect();
+        by_slug.sort_by_key(|&j| jobs.variants[j as usize].slug.as_str());
+        let mut by_name: Vec<(String, usize)> = jobs
+            .pages
             .iter()
-            .flat_map(|p| EXTS.map(|ext| out_parts("", p, ext)[2..].concat()))
+            .flat_map(|p| EXTS.map(|ext| out_parts("", &p.name, ext)[2..].concat()))
             .enumerate()
             .map(|(k, name)| (name, k))
             .collect();
         by_name.sort();
         Files {
-            slugs,
+            jobs,
             by_slug,
-            pages,
             by_name,
         }
+    }
+
+    fn slug(&self, job: usize) -> &str {
+        &self.jobs.variants[job].slug
     }
 }
 
 impl Layout for Files<'_> {
     fn len(&self) -> usize {
-        self.slugs.len() * self.by_name.len()
+        self.jobs.len() * self.by_name.len()
     }
 
     fn path(&self, i: usize) -> PathBuf {
         let (job, k) = (i / self.by_name.len(), i % self.by_name.len());
         out_path(
-            self.slugs[job],
-            self.pages[k / EXTS.len()],
+            self.slug(job),
+            &self.jobs.pages[k / EXTS.len()].name,
             EXTS[k % EXTS.len()],
         )
     }
@@ -165,7 +166,7 @@ impl Layout for Files<'_> {
         let (slug, file) = (slug.to_str()?, file.to_str()?);
         let at = self
             .by_slug
-            .binary_search_by(|&j| self.slugs[j as usize].cmp(slug))
+            .binary_search_by(|&j| self.slug(j as usize).cmp(slug))
             .ok()?;
         let at_name = self
             .by_name

@@ -69,105 +69,6 @@ pub struct Written {
     pub foreign: Vec<PathBuf>,
 }
 
-/// Paths relative to out/, in one buffer: an estate's planned paths cost their bytes and four
-/// more each, where a `Vec<PathBuf>` took about 80 bytes a path (a heap block each).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Paths {
-    buf: String,
-    ends: Vec<u32>,
-}
-
-impl Paths {
-    /// Room for `paths` paths of `bytes` bytes together.
-    pub fn with_capacity(paths: usize, bytes: usize) -> Paths {
-        Paths {
-            buf: String::with_capacity(bytes),
-            ends: Vec::with_capacity(paths),
-        }
-    }
-
-    /// Adds a path made of `parts` (joined as given).
-    pub fn push_parts(&mut self, parts: &[&str]) {
-        for p in parts {
-            self.buf.push_str(p);
-        }
-        let end = u32::try_from(self.buf.len()).expect("less than 4 GB of paths");
-        self.ends.push(end);
-    }
-
-    /// Adds `path`.
-    pub fn push(&mut self, path: &str) {
-        self.push_parts(&[path]);
-    }
-
-    /// How many paths there are.
-    pub fn len(&self) -> usize {
-        self.ends.len()
-    }
-
-    /// Whether there is none.
-    pub fn is_empty(&self) -> bool {
-        self.ends.is_empty()
-    }
-
-    /// The `i`-th path.
-    pub fn get(&self, i: usize) -> &Path {
-        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
-        Path::new(&self.buf[start..self.ends[i] as usize])
-    }
-
-    /// The paths in order.
-    pub fn iter(&self) -> impl ExactSizeIterator<Item = &Path> + Clone + '_ {
-        (0..self.len()).map(|i| self.get(i))
-    }
-
-    /// The indices of the paths in path order (by component): 4 bytes a path, for
-    /// [`Paths::find_in`] (a hash set of them took about 40).
-    fn order(&self) -> Vec<u32> {
-        let mut order: Vec<u32> = (0..self.len() as u32).collect();
-        order.par_sort_unstable_by(|&a, &b| self.get(a as usize).cmp(self.get(b as usize)));
-        order
-    }
-
-    /// The index of `path`, found by halves in `order` (from [`Paths::order`]).
-    fn find_in(&self, order: &[u32], path: &Path) -> Option<usize> {
-        self.search(|k| order[k] as usize, path)
-    }
-
-    /// Binary search for `path` among the paths taken in the order `at(0..len)` gives.
-    fn search(&self, at: impl Fn(usize) -> usize, path: &Path) -> Option<usize> {
-        let (mut lo, mut hi) = (0, self.len());
-        while lo < hi {
-            let mid = (lo + hi) / 2;
-            match self.get(at(mid)).cmp(path) {
-                std::cmp::Ordering::Less => lo = mid + 1,
-                std::cmp::Ordering::Greater => hi = mid,
-                std::cmp::Ordering::Equal => return Some(at(mid)),
-            }
-        }
-        None
-    }
-
-    /// The paths of `planned`; a path that is not UTF-8 (docvar's never are) is an error.
-    fn of(planned: &[Planned]) -> Result<Paths> {
-        let mut paths = Paths::default();
-        for p in planned {
-            paths.push(p.rel.to_str().ok_or_else(|| {
-                Error::msg(format!("refusing to write {}: not UTF-8", p.rel.display()))
-            })?);
-        }
-        Ok(paths)
-    }
-}
-
-impl<'a> IntoIterator for &'a Paths {
-    type Item = &'a Path;
-    type IntoIter = Box<dyn Iterator<Item = &'a Path> + 'a>;
-    fn into_iter(self) -> Self::IntoIter {
-        Box::new(self.iter())
-    }
-}
-
 /// Where a run's files go: each file's path by its index, looked up and listed in path order
 /// without holding every path (an estate's paths grew a run's memory by 20 MB per 40,000
 /// pages). `docvar generate` works them out from the variants and pages
@@ -191,39 +92,47 @@ pub trait Layout: Sync {
     fn in_order(&self) -> Box<dyn Iterator<Item = usize> + '_>;
 }
 
-/// Paths held in a buffer, as a [`Layout`], with their path order (4 bytes a path).
-#[derive(Debug, Clone, Default)]
-pub struct Listed {
-    paths: Paths,
+/// A list of planned files as a [`Layout`], with their path order (4 bytes a file).
+#[derive(Debug, Clone)]
+pub struct Listed<'a> {
+    planned: &'a [Planned],
     order: Vec<u32>,
 }
 
-impl Listed {
-    /// `paths` as a layout.
-    pub fn new(paths: Paths) -> Listed {
-        let order = paths.order();
-        Listed { paths, order }
+impl<'a> Listed<'a> {
+    /// `planned` as a layout.
+    pub fn new(planned: &'a [Planned]) -> Listed<'a> {
+        let mut order: Vec<u32> = (0..planned.len() as u32).collect();
+        order.sort_unstable_by(|&a, &b| planned[a as usize].rel.cmp(&planned[b as usize].rel));
+        Listed { planned, order }
+    }
+
+    /// The path of the file `k`-th in path order.
+    fn at(&self, k: usize) -> &Path {
+        &self.planned[self.order[k] as usize].rel
     }
 }
 
-impl Layout for Listed {
+impl Layout for Listed<'_> {
     fn len(&self) -> usize {
-        self.paths.len()
+        self.planned.len()
     }
 
     fn path(&self, i: usize) -> PathBuf {
-        self.paths.get(i).to_path_buf()
+        self.planned[i].rel.clone()
     }
 
     fn index(&self, rel: &Path) -> Option<usize> {
-        self.paths.find_in(&self.order, rel)
+        let at = self
+            .order
+            .binary_search_by(|&i| self.planned[i as usize].rel.as_path().cmp(rel));
+        at.ok().map(|k| self.order[k] as usize)
     }
 
     fn in_order(&self) -> Box<dyn Iterator<Item = usize> + '_> {
-        let at = |k: usize| self.paths.get(self.order[k] as usize);
         Box::new(
             (0..self.order.len())
-                .filter(move |&k| k == 0 || at(k - 1) != at(k))
+                .filter(move |&k| k == 0 || self.at(k - 1) != self.at(k))
                 .map(|k| self.order[k] as usize),
         )
     }
@@ -280,9 +189,12 @@ impl Manifest {
             number += 1;
             size += read as u64;
             if size > fsguard::DEFAULT_MAX_FILE_SIZE {
-                return Err(Error::in_file(path, "is over the limit of 64 MiB").help(
-                    "delete the manifest and the files docvar wrote, and run `docvar generate`",
-                ));
+                let limit = fsguard::DEFAULT_MAX_FILE_SIZE;
+                return Err(
+                    Error::in_file(path, format!("is over the limit of {limit} bytes")).help(
+                        "delete the manifest and the files docvar wrote, and run `docvar generate`",
+                    ),
+                );
             }
             let text = line.strip_suffix('\n').unwrap_or(&line);
             let text = text.strip_suffix('\r').unwrap_or(text);
@@ -533,9 +445,8 @@ fn check_out_dir(out: &Path) -> Result<()> {
     }
 }
 
-/// Every regular file under `out`, relative to it (hidden files such as the lock skipped).
-/// Walks the files under `out`, handing each (relative to it) to `found`; returns the temp
-/// files a killed run left behind.
+/// Walks the regular files under `out`, handing each (relative to it) to `found` (hidden files
+/// such as the lock skipped); returns the temp files a killed run left behind.
 fn scan(out: &Path, found: &mut dyn FnMut(PathBuf)) -> Result<Vec<PathBuf>> {
     let mut litter = Vec::new();
     let mut stack = vec![PathBuf::new()];
@@ -735,7 +646,14 @@ pub fn write(
     remove: &[PathBuf],
     progress: Option<&AtomicUsize>,
 ) -> Result<Written> {
-    let layout = Listed::new(Paths::of(planned)?);
+    // A path that is not UTF-8 (docvar's never are) would not survive the manifest.
+    if let Some(p) = planned.iter().find(|p| p.rel.to_str().is_none()) {
+        return Err(Error::msg(format!(
+            "refusing to write {}: not UTF-8",
+            p.rel.display()
+        )));
+    }
+    let layout = Listed::new(planned);
     let mut own = Ownership {
         manifest: Manifest::load(out, &layout)?,
         ..Ownership::default()
@@ -1085,17 +1003,20 @@ pub fn replace_file_in(root: &Path, path: &Path, bytes: &[u8]) -> Result<()> {
 mod tests {
     use super::*;
 
-    fn listed(paths: &[&str]) -> Listed {
-        let mut p = Paths::default();
-        for path in paths {
-            p.push(path);
-        }
-        Listed::new(p)
+    fn planned(paths: &[&str]) -> Vec<Planned> {
+        paths
+            .iter()
+            .map(|p| Planned {
+                rel: PathBuf::from(p),
+                bytes: Vec::new(),
+            })
+            .collect()
     }
 
     #[test]
     fn a_listed_layout_finds_each_path_and_lists_each_once_in_path_order() {
-        let layout = listed(&["b/a.md", "a-b/x.md", "a/x.md", "b/a.md", "a/x-y.md"]);
+        let layout_files = planned(&["b/a.md", "a-b/x.md", "a/x.md", "b/a.md", "a/x-y.md"]);
+        let layout = Listed::new(&layout_files);
         assert_eq!(layout.index(Path::new("a/x.md")), Some(2));
         assert_eq!(layout.index(Path::new("a//x.md")), Some(2));
         assert_eq!(layout.index(Path::new("a/y.md")), None);
@@ -1107,7 +1028,8 @@ mod tests {
 
     #[test]
     fn a_manifest_is_held_against_the_layout_and_written_back_in_path_order() {
-        let known = listed(&["p/b.md", "p/a.md", "q/a.md"]);
+        let known_files = planned(&["p/b.md", "p/a.md", "q/a.md"]);
+        let known = Listed::new(&known_files);
         let text = "# header\r\nq/a.md\r\nold/z.md\tlater field\n\np/a.md\np/a.md\nA/first.md\n";
         let m = Manifest::read(Path::new("m"), text.as_bytes(), &known).unwrap();
         assert_eq!(m.known, [false, true, true]);
@@ -1133,7 +1055,8 @@ mod tests {
 
     #[test]
     fn a_bad_manifest_line_is_named() {
-        let known = listed(&["p/a.md"]);
+        let known_files = planned(&["p/a.md"]);
+        let known = Listed::new(&known_files);
         let line_of = |bytes: &[u8]| {
             let e = Manifest::read(Path::new("m"), bytes, &known).unwrap_err();
             (e.line, e.message)

@@ -583,9 +583,8 @@ impl Project {
 
     /// Refuses a published copy a variant file declares that resolves (after links) outside
     /// the project and `published_roots`, or inside a `.git` folder: a variant file edited in
-    /// a pull request must not make the drift report read and post any file.
-    /// Checks a declared copy resolves inside one of `roots` (the project root and
-    /// `published_roots`, resolved) and not inside `.git`.
+    /// a pull request must not make the drift report read and post any file. `roots` are the
+    /// project root and `published_roots`, resolved once by the caller.
     fn check_declared_copy(
         &self,
         roots: &[PathBuf],

@@ -263,10 +263,11 @@ type Listed<'a> = Box<dyn Iterator<Item = docvar::Result<drift::PublishedCopy>> 
 /// time, as the run gets to it), or the declared ones; and how many there are when a progress
 /// bar draws (a folder is then listed once more to count them).
 fn listing<'a>(project: &'a Project, args: &'a Args) -> Result<(Listed<'a>, usize)> {
-    let wanted = |c: &drift::PublishedCopy| {
-        args.copies.page.as_ref().is_none_or(|p| *p == c.page)
-            && args.copies.variant.as_ref().is_none_or(|v| *v == c.variant)
+    let selected = |page: &str, variant: &str| {
+        args.copies.page.as_deref().is_none_or(|p| p == page)
+            && args.copies.variant.as_deref().is_none_or(|v| v == variant)
     };
+    let wanted = move |c: &drift::PublishedCopy| selected(&c.page, &c.variant);
     if !args.copies.files.is_empty() {
         let declared = drift::declared_copies(project);
         let mut copies = Vec::new();
@@ -322,10 +323,7 @@ fn listing<'a>(project: &'a Project, args: &'a Args) -> Result<(Listed<'a>, usiz
         // Counted, then listed as the run gets to them: not held.
         let total = project
             .declared()
-            .filter(|(v, page, _)| {
-                args.copies.page.as_ref().is_none_or(|p| p == page)
-                    && args.copies.variant.as_ref().is_none_or(|s| *s == v.slug)
-            })
+            .filter(|(v, page, _)| selected(page, &v.slug))
             .count();
         if total == 0 {
             return Err(Error::msg(if args.copies.page.is_some() || args.copies.variant.is_some() {

@@ -5,7 +5,7 @@ use super::*;
 /// What the rename did.
 pub struct Done {
     /// out/ files written (relative to out/).
-    pub written: crate::output::Paths,
+    pub written: Vec<PathBuf>,
     /// Redirect files written.
     pub redirect_files: Vec<PathBuf>,
     /// Lines of the renamed product's pages that still carry the old name.
@@ -214,10 +214,11 @@ pub(super) fn write_all(plan: &Plan, planned: &[Planned], undo: &mut Vec<Undo>) 
         }
     }
     // Last: output::write stages every page before renaming any into place.
-    let mut written = output::Paths::default();
-    for i in output::write(&out, planned, &[], None)?.written {
-        written.push(&planned[i as usize].rel.to_string_lossy());
-    }
+    let written = output::write(&out, planned, &[], None)?
+        .written
+        .into_iter()
+        .map(|i| planned[i as usize].rel.clone())
+        .collect();
     let leftovers = plan
         .old_name
         .as_deref()
